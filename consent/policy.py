@@ -1,0 +1,164 @@
+"""The disclosure policy: the one place that decides who may see or do what.
+
+Every view, serializer, consumer, selector, export and notification asks here. The
+answers never reveal whether a case exists to someone who may not see it.
+
+Secrecy (OSL 8 kap) applies at every boundary between agencies and between units of
+one agency, so the default is that nothing crosses. Within the owning unit, the case's
+assigned officers and the unit's lead and deputies work with the case.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from coordination.models import Case, Membership, Role, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    User = AbstractBaseUser | AnonymousUser
+
+
+class Context(enum.StrEnum):
+    CASE_PAGE = "case_page"
+    PRESENTATION = "presentation"
+    REFERRAL = "referral"
+    MESSAGE = "message"
+    EXPORT = "export"
+    SEARCH = "search"
+    NOTIFICATION = "notification"
+
+
+class Level(enum.StrEnum):
+    NONE = "none"
+    ANONYMISED = "anonymised"
+    IDENTIFIED = "identified"
+
+
+IDENTITY_FIELDS = frozenset(
+    {
+        "name",
+        "nicknames",
+        "personnummer",
+        "address",
+        "phone",
+        "email",
+        "children",
+        "relatives",
+        "school",
+    }
+)
+ADDRESS_FIELDS = frozenset({"address"})
+
+
+class Basis(enum.StrEnum):
+    """Why a person may see a case (codes recorded in the audit trail)."""
+
+    OWNING_UNIT = "owning_unit"  # works with the case in the unit that owns it
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: Level
+    fields: frozenset[str] = frozenset()
+    basis: str = ""
+    flagged: bool = False  # access to a protected identity, for the access-log review
+
+    @property
+    def allowed(self) -> bool:
+        return self.level is not Level.NONE
+
+
+DENY = Decision(Level.NONE)
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _roles(user: Any, unit: Unit) -> set[str]:
+    return set(
+        Membership.objects.filter(user=user, unit=unit).values_list("role", flat=True)
+    )
+
+
+def leads_unit(user: Any, unit: Unit) -> bool:
+    if not _active(user):
+        return False
+    if unit.lead_id == user.pk:
+        return True
+    if unit.deputies.filter(pk=user.pk).exists():
+        return True
+    return Role.SECTION_LEAD in _roles(user, unit)
+
+
+def works_on_case(user: Any, case: Case) -> bool:
+    """Assigned officer of the case, or lead / deputy of its owning unit."""
+    if not _active(user):
+        return False
+    if case.officers.filter(pk=user.pk).exists():
+        return True
+    return leads_unit(user, case.owning_unit)
+
+
+def case_access(user: Any, case: Case, context: Context = Context.CASE_PAGE) -> Decision:
+    """May ``user`` see ``case`` in ``context``, at which level, which fields, on which basis."""
+    if not _active(user):
+        return DENY
+    if not works_on_case(user, case):
+        return DENY
+    if case.erased_at is not None:
+        return Decision(Level.ANONYMISED, frozenset(), Basis.OWNING_UNIT)
+    if context is Context.SEARCH and case.protected_identity:
+        return DENY
+    if context is Context.NOTIFICATION and case.protected_identity:
+        return Decision(Level.ANONYMISED, frozenset(), Basis.OWNING_UNIT, flagged=True)
+    return Decision(
+        Level.IDENTIFIED, IDENTITY_FIELDS, Basis.OWNING_UNIT, flagged=case.protected_identity
+    )
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    """The cases ``user`` may see at all (the same rule as ``case_access``)."""
+    if not _active(user):
+        return Case.objects.none()
+    led_units = Unit.objects.filter(
+        Q(lead=user)
+        | Q(deputies=user)
+        | Q(memberships__user=user, memberships__role=Role.SECTION_LEAD)
+    )
+    return (
+        Case.objects.filter(Q(officers=user) | Q(owning_unit__in=led_units))
+        .distinct()
+        .select_related("owning_unit__agency__municipality")
+    )
+
+
+def may_create_case(user: Any, unit: Unit) -> bool:
+    if not _active(user):
+        return False
+    return bool(_roles(user, unit) & {Role.CASE_OFFICER, Role.SECTION_LEAD})
+
+
+def may_change_case(user: Any, case: Case) -> bool:
+    if case.erased_at is not None:
+        return False
+    return works_on_case(user, case)
+
+
+def may_erase_case(user: Any, case: Case) -> bool:
+    """Erasure (gallring) is a decision for the owning unit's lead or deputies."""
+    return leads_unit(user, case.owning_unit)
+
+
+def may_administer(user: Any) -> bool:
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, role=Role.ADMIN).exists()

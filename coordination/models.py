@@ -1,0 +1,274 @@
+"""Organisations, people's roles and cases.
+
+Nothing here holds identifying data in plain text: a case's identity lives in the
+encrypted vault (``IdentityField``), found again only through a keyed blind index.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CountyPart(models.TextChoices):
+    EAST = "östra", _("östra länsdelen")
+    CENTRAL = "centrala", _("centrala länsdelen")
+    WEST = "västra", _("västra länsdelen")
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("kommunkod"), max_length=4, unique=True)
+    name = models.CharField(_("namn"), max_length=100)
+    county_part = models.CharField(
+        _("länsdel"), max_length=10, choices=CountyPart.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommun")
+        verbose_name_plural = _("kommuner")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyKind(models.TextChoices):
+    SOCIAL_SERVICES = "social_services", _("socialtjänst")
+    SCHOOL = "school", _("skola")
+    HEALTH = "health", _("hälso- och sjukvård (region)")
+    POLICE = "police", _("polis")
+    WOMENS_SHELTER = "womens_shelter", _("kvinnojour")
+    VICTIM_SUPPORT = "victim_support", _("brottsofferjour")
+    PROBATION = "probation", _("frivård")
+    PROSECUTOR = "prosecutor", _("åklagare")
+    OTHER = "other", _("annan")
+
+
+class Agency(models.Model):
+    """An authority or organisation; secrecy applies at its boundary."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("namn"), max_length=200, unique=True)
+    kind = models.CharField(_("slag"), max_length=20, choices=AgencyKind.choices)
+    # None means the agency belongs to the region (Region Östergötland, police areas).
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agencies",
+        verbose_name=_("kommun"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("myndighet")
+        verbose_name_plural = _("myndigheter")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A section or unit of an agency (sektion / enhet)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="units", verbose_name=_("myndighet")
+    )
+    name = models.CharField(_("namn"), max_length=200)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_units",
+        verbose_name=_("chef"),
+    )
+    deputies = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="deputy_for_units",
+        verbose_name=_("ersättare"),
+    )
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="unit_unique_name_per_agency")
+        ]
+        verbose_name = _("enhet")
+        verbose_name_plural = _("enheter")
+
+    def __str__(self) -> str:
+        return f"{self.agency.name} – {self.name}"
+
+
+class Role(models.TextChoices):
+    CASE_OFFICER = "case_officer", _("handläggare")
+    SECTION_LEAD = "section_lead", _("sektionschef")
+    FORUM_MEMBER = "forum_member", _("forumrepresentant")
+    COORDINATOR = "coordinator", _("samordnare")
+    AUDITOR = "auditor", _("granskare")
+    ADMIN = "admin", _("systemförvaltare")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("roll"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")
+        ]
+        verbose_name = _("medlemskap")
+        verbose_name_plural = _("medlemskap")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.unit.name} ({self.get_role_display()})"
+
+
+class CaseCategory(models.TextChoices):
+    VINR = "VINR", _("våld i nära relation")
+    HRV = "HRV", _("hedersrelaterat våld och förtryck")
+
+
+class Case(models.Model):
+    """An ärende, shown everywhere by its pseudonymous reference."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("referens"), max_length=40, unique=True)
+    category = models.CharField(
+        _("kategori"), max_length=4, choices=CaseCategory.choices, default=CaseCategory.VINR
+    )
+    owning_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="cases", verbose_name=_("ägande enhet")
+    )
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("handläggare"),
+    )
+    protected_identity = models.BooleanField(_("skyddade personuppgifter"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The case's data key, wrapped by the key-encryption key ``data_key_id``.
+    # Erasure empties both: every ciphertext of the case becomes unreadable.
+    wrapped_data_key = models.BinaryField(null=True, editable=False)
+    data_key_id = models.CharField(max_length=20, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("gallrat"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ärende")
+        verbose_name_plural = _("ärenden")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def municipality(self) -> Municipality | None:
+        return self.owning_unit.agency.municipality
+
+
+class CaseReferenceCounter(models.Model):
+    """The last number used for case references per prefix, municipality and year."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IdentityField(models.Model):
+    """One encrypted field of a case's identity vault (AES-256-GCM, case data key)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identity_fields")
+    name = models.CharField(max_length=30)
+    ciphertext = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "name"], name="identity_field_unique")
+        ]
+
+
+class PersonIndex(models.Model):
+    """Keyed blind index (HMAC-SHA256) of a normalised personnummer on a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="person_index")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "digest"], name="person_index_unique")
+        ]
+
+
+class IncidentKind(models.TextChoices):
+    VIOLENCE = "violence", _("våld")
+    THREAT = "threat", _("hot")
+    HONOUR = "honour", _("hedersrelaterat våld eller förtryck")
+    CHILD_WITNESSED = "child_witnessed", _("barn har bevittnat våld")
+    OTHER = "other", _("annan händelse")
+
+
+class Incident(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(_("slag"), max_length=20, choices=IncidentKind.choices)
+    occurred_at = models.DateTimeField(_("inträffade"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Free text may name people, so it is encrypted with the case key like the vault.
+    description_ciphertext = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("händelse")
+        verbose_name_plural = _("händelser")
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.get_kind_display()}"
+
+
+class RiskInstrument(models.TextChoices):
+    FREDA_SHORT = "FREDA-kortfrågor", "FREDA-kortfrågor"
+    FREDA_DESCRIPTION = "FREDA-beskrivning", "FREDA-beskrivning"
+    FREDA_DANGER = "FREDA-farlighetsbedömning", "FREDA-farlighetsbedömning"
+    SARA_SV = "SARA:SV", "SARA:SV"
+    PATRIARK = "PATRIARK", "PATRIARK"
+
+
+class RiskLevel(models.IntegerChoices):
+    LOW = 1, _("låg")
+    MODERATE = 2, _("måttlig")
+    HIGH = 3, _("hög")
+
+
+class RiskAssessment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments")
+    instrument = models.CharField(_("instrument"), max_length=30, choices=RiskInstrument.choices)
+    assessed_on = models.DateField(_("datum"))
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(_("risknivå"), choices=RiskLevel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-created_at"]
+        verbose_name = _("riskbedömning")
+        verbose_name_plural = _("riskbedömningar")

@@ -1,0 +1,72 @@
+import threading
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from audit.chain import GENESIS_HASH, entry_hash
+from audit.models import AuditEvent
+from audit.services import AuditOutsideTransaction, entry_dict, record, record_atomic
+
+
+def _assert_one_chain() -> None:
+    events = list(AuditEvent.objects.order_by("seq"))
+    prev = GENESIS_HASH
+    for position, event in enumerate(events, start=1):
+        assert event.seq == position
+        assert event.prev_hash == prev
+        assert event.hash == entry_hash(entry_dict(event))
+        prev = event.hash
+
+
+@pytest.mark.django_db
+def test_entries_form_one_chain() -> None:
+    for n in range(5):
+        record_atomic(actor=None, action="test.entry", detail={"n": n})
+    _assert_one_chain()
+    assert AuditEvent.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_outside_a_transaction_fails() -> None:
+    with pytest.raises(AuditOutsideTransaction):
+        record(actor=None, action="outside")
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_leaves_no_entry() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record(actor=None, action="doomed")
+        raise RuntimeError
+    record_atomic(actor=None, action="kept")
+    assert list(AuditEvent.objects.values_list("action", "seq")) == [("kept", 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_chain_on_postgresql() -> None:
+    assert connection.vendor == "postgresql"
+    writers, per_writer = 8, 25
+    barrier = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(per_writer):
+                record_atomic(actor=None, action="concurrent", detail={"writer": n, "i": i})
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert AuditEvent.objects.count() == writers * per_writer
+    _assert_one_chain()
+    interleaved = list(AuditEvent.objects.order_by("seq").values_list("detail__writer", flat=True))
+    assert len(set(interleaved[:per_writer])) > 1, "writers did not actually overlap"
