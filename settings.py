@@ -140,7 +140,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "static"))) if PRODUCTION else None
+STATIC_ROOT = (
+    Path(os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "static"))) if PRODUCTION else None
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

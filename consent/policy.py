@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from coordination.models import Case, Membership, Role, Unit
+from coordination.models import (
+    Case,
+    Invitation,
+    InvitationAnswer,
+    Meeting,
+    Membership,
+    Presentation,
+    PresentationMode,
+    Role,
+    Unit,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -60,6 +70,8 @@ class Basis(enum.StrEnum):
     """Why a person may see a case (codes recorded in the audit trail)."""
 
     OWNING_UNIT = "owning_unit"  # works with the case in the unit that owns it
+    SAME_AUTHORITY = "same_authority"  # internal forum of the owning authority (styrgrupp)
+    ANONYMISED = "anonymised"  # nobody outside the owning unit can tell who it is
 
 
 @dataclass(frozen=True)
@@ -82,9 +94,7 @@ def _active(user: Any) -> bool:
 
 
 def _roles(user: Any, unit: Unit) -> set[str]:
-    return set(
-        Membership.objects.filter(user=user, unit=unit).values_list("role", flat=True)
-    )
+    return set(Membership.objects.filter(user=user, unit=unit).values_list("role", flat=True))
 
 
 def leads_unit(user: Any, unit: Unit) -> bool:
@@ -106,12 +116,24 @@ def works_on_case(user: Any, case: Case) -> bool:
     return leads_unit(user, case.owning_unit)
 
 
-def case_access(user: Any, case: Case, context: Context = Context.CASE_PAGE) -> Decision:
-    """May ``user`` see ``case`` in ``context``, at which level, which fields, on which basis."""
+def case_access(
+    user: Any,
+    case: Case,
+    context: Context = Context.CASE_PAGE,
+    *,
+    meeting: Meeting | None = None,
+) -> Decision:
+    """May ``user`` see ``case`` in ``context``, at which level, which fields, on which basis.
+
+    ``meeting`` names the meeting in which the case is being looked at, for people who see
+    it only because it is presented there.
+    """
     if not _active(user):
         return DENY
     if not works_on_case(user, case):
-        return DENY
+        if meeting is None:
+            return DENY
+        return _presented_case_access(user, case, meeting)
     if case.erased_at is not None:
         return Decision(Level.ANONYMISED, frozenset(), Basis.OWNING_UNIT)
     if context is Context.SEARCH and case.protected_identity:
@@ -162,3 +184,59 @@ def may_administer(user: Any) -> bool:
     if user.is_superuser:
         return True
     return Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+
+
+def may_join_meeting(user: Any, meeting: Meeting) -> bool:
+    """Convener, called people who have not declined, presenters, and the forum's members."""
+    if not _active(user):
+        return False
+    if meeting.convened_by_id == user.pk:
+        return True
+    called = Invitation.objects.filter(meeting=meeting, person=user).exclude(
+        answer__in=[InvitationAnswer.DECLINED, InvitationAnswer.DELEGATED]
+    )
+    if called.exists():
+        return True
+    if Presentation.objects.filter(meeting=meeting, presented_by=user).exists():
+        return True
+    if meeting.ad_hoc:
+        return False
+    return Membership.objects.filter(
+        user=user,
+        unit__in=meeting.forum.member_units.all(),
+        role__in=[Role.FORUM_MEMBER, Role.SECTION_LEAD],
+    ).exists()
+
+
+def _presented_case_access(user: Any, case: Case, meeting: Meeting) -> Decision:
+    """What a meeting participant outside the owning unit may see of a presented case."""
+    if not may_join_meeting(user, meeting):
+        return DENY
+    presentation = Presentation.objects.filter(meeting=meeting, case=case).first()
+    internal_meeting = meeting.case_id == case.pk and meeting.forum.internal
+    if presentation is None and not internal_meeting:
+        return DENY
+    if case.erased_at is not None:
+        return Decision(Level.ANONYMISED, frozenset(), Basis.ANONYMISED)
+    mode = presentation.mode if presentation else PresentationMode.INTERNAL
+    if mode == PresentationMode.INTERNAL:
+        if not _same_authority(user, case):
+            return DENY
+        if case.protected_identity:
+            # Identity never leaves the owning unit, not even within the authority.
+            return Decision(Level.ANONYMISED, frozenset(), Basis.SAME_AUTHORITY, flagged=True)
+        return Decision(Level.IDENTIFIED, IDENTITY_FIELDS - ADDRESS_FIELDS, Basis.SAME_AUTHORITY)
+    if mode == PresentationMode.ANONYMISED:
+        return Decision(
+            Level.ANONYMISED, frozenset(), Basis.ANONYMISED, flagged=case.protected_identity
+        )
+    return DENY
+
+
+def _same_authority(user: Any, case: Case) -> bool:
+    return Membership.objects.filter(user=user, unit__agency_id=case.owning_unit.agency_id).exists()
+
+
+def may_join_case_room(user: Any, case: Case) -> bool:
+    """A case's own room is for the people who work with the case."""
+    return case_access(user, case, Context.MESSAGE).allowed

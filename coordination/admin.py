@@ -85,19 +85,23 @@ class CaseAdmin(ReadOnlyAdmin):
     list_display = ["reference", "category", "owning_unit", "protected_identity", "erased_at"]
     list_filter = ["category", "protected_identity"]
     search_fields = ["reference"]
-    fields = ["reference", "category", "owning_unit", "protected_identity", "created_at", "erased_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "reference",
+        "category",
+        "owning_unit",
+        "protected_identity",
+        "created_at",
+        "erased_at",
+    )
 
 
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "occurred_at"]
-    fields = ["case", "kind", "occurred_at", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("case", "kind", "occurred_at", "created_at")
 
 
 @admin.register(RiskAssessment)
 class RiskAssessmentAdmin(ReadOnlyAdmin):
     list_display = ["case", "instrument", "assessed_on", "level"]
-    fields = ["case", "instrument", "assessed_on", "level"]
-    readonly_fields = fields
+    fields = readonly_fields = ("case", "instrument", "assessed_on", "level")

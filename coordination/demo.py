@@ -62,7 +62,12 @@ AGENCIES: list[tuple[str, str, str | None, list[str]]] = [
     (NORRKOPING, AgencyKind.SOCIAL_SERVICES, "0581", ["Barn och familj", "Vuxen", "Samordning"]),
     (SCHOOL, AgencyKind.SCHOOL, "0581", ["Elevhälsan"]),
     (EDUCATION_OFFICE, AgencyKind.SCHOOL, "0581", ["Elevhälsa central"]),
-    (REGION, AgencyKind.HEALTH, None, ["Primärvård Norrköping", "BUP Norrköping", "Vårdcentral Motala"]),
+    (
+        REGION,
+        AgencyKind.HEALTH,
+        None,
+        ["Primärvård Norrköping", "BUP Norrköping", "Vårdcentral Motala"],
+    ),
     (POLICE, AgencyKind.POLICE, None, ["Brott i nära relation"]),
     ("Polisområde Motala", AgencyKind.POLICE, None, ["Brott i nära relation"]),
     ("Kvinnojouren i Motala", AgencyKind.WOMENS_SHELTER, "0583", ["Jouren"]),
@@ -85,7 +90,9 @@ PEOPLE: list[DemoPerson] = [
     DemoPerson("omar.haddad", "Omar", "Haddad", MOTALA, "Försörjningsstöd", (CO,)),
     DemoPerson("eva.strand", "Eva", "Strand", MOTALA, "Funktionsstöd", (SL,), lead=True),
     DemoPerson("nils.ros", "Nils", "Ros", MOTALA, "Funktionsstöd", (SL,), deputy=True),
-    DemoPerson("helena.kvist", "Helena", "Kvist", MOTALA, "Ledning och samordning", (Role.COORDINATOR,)),
+    DemoPerson(
+        "helena.kvist", "Helena", "Kvist", MOTALA, "Ledning och samordning", (Role.COORDINATOR,)
+    ),
     DemoPerson("ingrid.lund", "Ingrid", "Lund", MOTALA, "Ledning och samordning", (Role.AUDITOR,)),
     DemoPerson("sofia.ek", "Sofia", "Ek", NORRKOPING, "Barn och familj", (SL,), lead=True),
     DemoPerson("amir.khan", "Amir", "Khan", NORRKOPING, "Barn och familj", (CO, FM)),
@@ -171,7 +178,11 @@ CASES: list[dict[str, Any]] = [
         "identity": {
             "name": "Johanna Nilsson",
             "personnummer": "19830707-2382",
-            "address": {"street": "Drottninggatan 41", "postal_code": "602 32", "city": "Norrköping"},
+            "address": {
+                "street": "Drottninggatan 41",
+                "postal_code": "602 32",
+                "city": "Norrköping",
+            },
             "email": "johanna.nilsson@example.se",
             "children": [{"name": "Alva Nilsson", "personnummer": "20100520-2385"}],
             "school": "Ekbackeskolan",

@@ -272,3 +272,150 @@ class RiskAssessment(models.Model):
         ordering = ["-assessed_on", "-created_at"]
         verbose_name = _("riskbedömning")
         verbose_name_plural = _("riskbedömningar")
+
+
+class ForumKind(models.TextChoices):
+    STEERING_GROUP = "steering_group", _("styrgrupp")
+    CONSULTATIVE_GROUP = "consultative_group", _("konsultativ grupp")
+    INTERNAL_GROUP = "internal_group", _("intern grupp")
+    EXTERNAL_GROUP = "external_group", _("extern grupp")
+    MANAGEMENT_GROUP = "management_group", _("ledningsgrupp")
+    PROTECTION_GROUP = "protection_group", _("skyddsgrupp")
+
+
+class Forum(models.Model):
+    """A samverkansforum: who takes part (by unit) and how often it meets."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("namn"), max_length=200)
+    kind = models.CharField(_("slag"), max_length=30, choices=ForumKind.choices)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="forums"
+    )
+    # Internal forums sit within one authority; inter-agency ones cross secrecy boundaries.
+    internal = models.BooleanField(_("inom en myndighet"), default=False)
+    member_units = models.ManyToManyField(
+        Unit, blank=True, related_name="forums", verbose_name=_("deltagande enheter")
+    )
+    recurrence = models.CharField(_("återkommer (RRULE)"), max_length=300, blank=True)
+    default_duration_minutes = models.PositiveSmallIntegerField(_("längd i minuter"), default=60)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("samverkansforum")
+        verbose_name_plural = _("samverkansforum")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeetingStatus(models.TextChoices):
+    CONVENED = "convened", _("kallat")
+    OPEN = "open", _("pågår")
+    CLOSED = "closed", _("avslutat")
+
+
+class Meeting(models.Model):
+    """A forum occurrence: scheduled, or called the same day (påkallat)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="meetings")
+    starts_at = models.DateTimeField(_("börjar"))
+    duration_minutes = models.PositiveSmallIntegerField(_("längd i minuter"), default=60)
+    ad_hoc = models.BooleanField(_("påkallat"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.CONVENED
+    )
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A styrgrupp meets about one case, called because of one incident.
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="meetings"
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("möte")
+        verbose_name_plural = _("möten")
+
+    def __str__(self) -> str:
+        return f"{self.forum.name} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class InvitationAnswer(models.TextChoices):
+    PENDING = "pending", _("inget svar")
+    ACCEPTED = "accepted", _("kommer")
+    DECLINED = "declined", _("kommer inte")
+    DELEGATED = "delegated", _("delegerat")
+
+
+class Invitation(models.Model):
+    """A kallelse: one person called to one meeting, for one unit."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answer = models.CharField(
+        _("svar"), max_length=10, choices=InvitationAnswer.choices, default=InvitationAnswer.PENDING
+    )
+    reason = models.CharField(_("skäl"), max_length=500, blank=True)
+    delegated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="invitation_unique")
+        ]
+        verbose_name = _("kallelse")
+        verbose_name_plural = _("kallelser")
+
+
+class PresentationMode(models.TextChoices):
+    INTERNAL = "internal", _("inom myndigheten")
+    ANONYMISED = "anonymised", _("avidentifierat")
+    CONSENTED = "consented", _("med samtycke")
+
+
+class Presentation(models.Model):
+    """An ärendedragning: a case presented in a meeting, with the brief exactly as shared."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="presentations")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="presentations")
+    mode = models.CharField(_("form"), max_length=12, choices=PresentationMode.choices)
+    presented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    legal_basis = models.CharField(_("rättslig grund"), max_length=60, blank=True)
+    # Encrypted with the case key; for an anonymised presentation this is the confirmed,
+    # redacted text and nothing else is shown to members outside the owning unit.
+    brief_ciphertext = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "case"], name="presentation_unique")
+        ]
+        verbose_name = _("ärendedragning")
+        verbose_name_plural = _("ärendedragningar")

@@ -58,9 +58,12 @@ def case_get(*, user: Any, case_id: uuid.UUID | str) -> Case:
 def _decrypt_fields(case: Case, names: frozenset[str]) -> dict[str, Any]:
     if not names or case.erased_at is not None:
         return {}
-    data_key = vault.unwrap_data_key(str(case.id), case.wrapped_data_key, case.data_key_id)
+    data_key = vault.case_data_key(case)
     rows = IdentityField.objects.filter(case=case, name__in=names)
-    return {row.name: vault.decrypt_value(data_key, str(case.id), row.name, row.ciphertext) for row in rows}
+    return {
+        row.name: vault.decrypt_value(data_key, str(case.id), row.name, row.ciphertext)
+        for row in rows
+    }
 
 
 def case_detail(
@@ -89,7 +92,7 @@ def case_detail(
 def _incidents(case: Case) -> list[IncidentView]:
     if case.erased_at is not None:
         return []
-    data_key = vault.unwrap_data_key(str(case.id), case.wrapped_data_key, case.data_key_id)
+    data_key = vault.case_data_key(case)
     views = []
     for incident in Incident.objects.filter(case=case):
         description = ""

@@ -13,7 +13,7 @@ import hmac
 import json
 import os
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,6 +21,11 @@ from django.conf import settings
 
 import keystore
 from coordination import identity
+
+if TYPE_CHECKING:
+    from coordination.models import Case
+
+Blob = bytes | memoryview
 
 NONCE_BYTES = 12
 FORMAT_VERSION = b"\x01"
@@ -58,7 +63,8 @@ def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     return FORMAT_VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
-def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+def _open(key: bytes, sealed: Blob, aad: bytes) -> bytes:
+    sealed = bytes(sealed)
     if sealed[:1] != FORMAT_VERSION:
         raise VaultError("unknown ciphertext format")
     nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
@@ -75,16 +81,16 @@ def new_wrapped_data_key(case_id: str) -> tuple[bytes, str]:
     return _seal(keks[kek_id], data_key, _aad("data-key", case_id, kek_id)), kek_id
 
 
-def unwrap_data_key(case_id: str, wrapped: bytes | None, kek_id: str) -> bytes:
+def unwrap_data_key(case_id: str, wrapped: Blob | None, kek_id: str) -> bytes:
     if not wrapped:
         raise CaseErased(case_id)
     _current, keks = _key_encryption_keys()
     if kek_id not in keks:
         raise VaultError(f"key-encryption key {kek_id!r} is not available")
-    return _open(keks[kek_id], bytes(wrapped), _aad("data-key", case_id, kek_id))
+    return _open(keks[kek_id], wrapped, _aad("data-key", case_id, kek_id))
 
 
-def rewrap_data_key(case_id: str, wrapped: bytes, kek_id: str) -> tuple[bytes, str]:
+def rewrap_data_key(case_id: str, wrapped: Blob | None, kek_id: str) -> tuple[bytes, str]:
     """The same data key, wrapped by the current key-encryption key."""
     data_key = unwrap_data_key(case_id, wrapped, kek_id)
     new_id, keks = _key_encryption_keys()
@@ -96,8 +102,13 @@ def encrypt_value(data_key: bytes, case_id: str, field: str, value: Any) -> byte
     return _seal(data_key, plaintext, _aad("field", case_id, field))
 
 
-def decrypt_value(data_key: bytes, case_id: str, field: str, sealed: bytes) -> Any:
-    return json.loads(_open(data_key, bytes(sealed), _aad("field", case_id, field)))
+def decrypt_value(data_key: bytes, case_id: str, field: str, sealed: Blob) -> Any:
+    return json.loads(_open(data_key, sealed, _aad("field", case_id, field)))
+
+
+def case_data_key(case: Case) -> bytes:
+    """The case's data key; ``CaseErased`` once the case has been erased."""
+    return unwrap_data_key(str(case.id), case.wrapped_data_key, case.data_key_id)
 
 
 @cache

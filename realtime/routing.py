@@ -1,5 +1,3 @@
 """WebSocket routes."""
 
-from django.urls import path
-
 websocket_urlpatterns: list = []

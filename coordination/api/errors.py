@@ -25,7 +25,7 @@ _DRF_CODES = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        body = {"code": exc.code, "message": exc.message}
+        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if exc.detail:
             body["detail"] = exc.detail
         return Response(body, status=exc.status)
@@ -36,10 +36,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         (v for k, v in _DRF_CODES.items() if isinstance(exc, k)),
         ("error", "Åtgärden kunde inte utföras."),
     )
-    body = {"code": code, "message": message}
+    drf_body: dict[str, Any] = {"code": code, "message": message}
     if isinstance(exc, exceptions.ValidationError):
-        body["detail"] = response.data
-    response.data = body
+        drf_body["detail"] = response.data
+    response.data = drf_body
     if response.status_code == status.HTTP_403_FORBIDDEN and code == "not_authenticated":
         response.status_code = status.HTTP_401_UNAUTHORIZED
     return response

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coordination import selectors, services
+from coordination.models import Case
 
 
 class CaseListApi(APIView):
@@ -22,7 +23,7 @@ class CaseListApi(APIView):
         protected_identity = serializers.BooleanField()
         erased = serializers.SerializerMethodField()
 
-        def get_erased(self, case) -> bool:  # type: ignore[no-untyped-def]
+        def get_erased(self, case: Case) -> bool:
             return case.erased_at is not None
 
     @extend_schema(responses=OutputSerializer(many=True), operation_id="cases_list")

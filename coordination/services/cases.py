@@ -203,7 +203,7 @@ def case_identity_register(*, actor: Any, case: Case, data: dict[str, Any]) -> C
     """Store (or replace) identity fields in the case's vault and update the blind index."""
     case = _locked_case(actor, case)
     cleaned = clean_identity(data)
-    data_key = vault.unwrap_data_key(str(case.id), case.wrapped_data_key, case.data_key_id)
+    data_key = vault.case_data_key(case)
     for name, value in cleaned.items():
         IdentityField.objects.update_or_create(
             case=case,
@@ -260,7 +260,7 @@ def incident_register(
         raise Invalid(_("Händelsen kan inte ligga i framtiden."), detail={"field": "occurred_at"})
     incident = Incident(case=case, kind=kind, occurred_at=occurred_at, reported_by=actor)
     if description:
-        data_key = vault.unwrap_data_key(str(case.id), case.wrapped_data_key, case.data_key_id)
+        data_key = vault.case_data_key(case)
         incident.description_ciphertext = vault.encrypt_value(
             data_key, str(case.id), f"incident:{incident.id}", description
         )
@@ -368,7 +368,7 @@ def kek_rotate(*, actor: Any) -> tuple[str, int]:
                 break
             for case in batch:
                 case.wrapped_data_key, case.data_key_id = vault.rewrap_data_key(
-                    str(case.id), bytes(case.wrapped_data_key or b""), case.data_key_id
+                    str(case.id), case.wrapped_data_key, case.data_key_id
                 )
                 case.save(update_fields=["wrapped_data_key", "data_key_id"])
             rewrapped += len(batch)

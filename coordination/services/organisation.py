@@ -38,9 +38,7 @@ def municipality_upsert(*, actor: Any, code: str, name: str, county_part: str) -
 
 
 @transaction.atomic
-def agency_create(
-    *, actor: Any, name: str, kind: str, municipality: Municipality | None
-) -> Agency:
+def agency_create(*, actor: Any, name: str, kind: str, municipality: Municipality | None) -> Agency:
     _require_admin(actor)
     agency = Agency(name=name, kind=kind, municipality=municipality)
     agency.full_clean()
@@ -127,6 +125,10 @@ def membership_revoke(*, actor: Any, user: Any, unit: Unit, role: Role | str) ->
         actor=actor,
         action="membership.revoked",
         unit=unit,
-        detail={"username": user.get_username(), "unit": unit.name, "role": str(role),
-                "existed": bool(deleted)},
+        detail={
+            "username": user.get_username(),
+            "unit": unit.name,
+            "role": str(role),
+            "existed": bool(deleted),
+        },
     )

@@ -9,7 +9,10 @@ from tests.fixtures import Org, hours_ago
 
 def test_lead_erases_case_and_every_ciphertext_becomes_unreadable(org: Org, case) -> None:
     services.incident_register(
-        actor=org.user("officer"), case=case, kind="threat", occurred_at=hours_ago(1),
+        actor=org.user("officer"),
+        case=case,
+        kind="threat",
+        occurred_at=hours_ago(1),
         description="Hotet kom via sms.",
     )
     wrapped = bytes(case.wrapped_data_key)
@@ -34,7 +37,9 @@ def test_lead_erases_case_and_every_ciphertext_becomes_unreadable(org: Org, case
     assert view.erased and view.identity == {} and view.incidents == []
     entry = AuditEvent.objects.get(action="case.erased")
     assert entry.case_ref == case.reference
-    assert selectors.case_find_by_identity_number(user=org.user("officer"), number="8506122384") == []
+    assert (
+        selectors.case_find_by_identity_number(user=org.user("officer"), number="8506122384") == []
+    )
 
 
 def test_officer_may_not_erase_and_outsider_gets_not_found(org: Org, case) -> None:

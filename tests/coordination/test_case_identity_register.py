@@ -94,6 +94,5 @@ def test_blind_index_search_does_not_show_other_units_cases(org: Org) -> None:
 def test_protected_identity_never_appears_in_search(org: Org) -> None:
     make_case(org, protected=True)
     assert (
-        selectors.case_find_by_identity_number(user=org.user("officer"), number="8506122384")
-        == []
+        selectors.case_find_by_identity_number(user=org.user("officer"), number="8506122384") == []
     )

@@ -8,10 +8,13 @@ from coordination.models import RiskAssessment
 from tests.fixtures import Org
 
 
-def test_risk_assessment_is_stored_and_audited(org: Org, case, django_capture_on_commit_callbacks) -> None:
+def test_risk_assessment_is_stored_and_audited(
+    org: Org, case, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
         assessment = services.risk_assessment_add(
-            actor=org.user("colleague") if case.officers.filter(username="colleague").exists()
+            actor=org.user("colleague")
+            if case.officers.filter(username="colleague").exists()
             else org.user("officer"),
             case=case,
             instrument="SARA:SV",
