@@ -15,6 +15,7 @@ a missing file is an error.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -43,10 +44,8 @@ def _read_or_create(path: Path, make: bytes) -> bytes:
         return path.read_bytes()
     if _production():
         raise KeyMissing(f"Key file {path} is missing.")
-    try:
+    with contextlib.suppress(FileExistsError):  # another process made it first
         _write_secret(path, make)
-    except FileExistsError:  # another process made it first
-        pass
     return path.read_bytes()
 
 
