@@ -56,6 +56,9 @@ STREET_TWO_WORDS = re.compile(
     r"(?i:väg|gata|gränd|allé|torg|plan|backe|stig|park|gård|hage|led)"
     rf"(?:(?:{_HOUSE})|(?=\s+\d))(?!\d)"
 )
+STREET_ABBREVIATED = re.compile(
+    rf"(?<![^\W_])[A-ZÅÄÖ][^\W\d_]{{3,}}(?:gat|väg|g|v)\.{_HOUSE}(?!\d)"
+)
 _ALONE = "|".join(sorted(data.STREET_SUFFIXES_ALONE, key=len, reverse=True))
 STREET_ALONE = re.compile(rf"(?<![^\W_])(?P<word>[A-ZÅÄÖ][^\W\d_]+(?:{_ALONE}))(?:s|:s)?(?![^\W_])")
 _SCHOOL_SUFFIXES = "|".join(sorted(data.SCHOOL_SUFFIXES, key=len, reverse=True))
@@ -73,6 +76,21 @@ SCHOOL_TWO_WORDS = re.compile(
 _ENDINGS = "|".join(data.SURNAME_ENDINGS)
 SURNAME = re.compile(
     rf"(?<![^\W_])(?P<word>[A-ZÅÄÖ][a-zåäöéü]+(?:{_ENDINGS}))(?:s|:s|')?(?![^\W_])"
+)
+# "morbror Dragan", "grannen Kent": a capitalised word after a word for a person.
+_KIN = (
+    "mamma|mamman|pappa|pappan|mor|modern|far|fadern|bror|brodern|brorsan|syster|systern"
+    "|syrran|son|sonen|dotter|dottern|make|maken|maka|makan|hustru|hustrun|fru|frun|man|mannen"
+    "|sambo|sambon|pojkvän|pojkvännen|flickvän|flickvännen|partner|partnern|exmaken|exmannen"
+    "|expartnern|exsambon|morbror|morbrodern|farbror|farbrodern|moster|mostern|faster|fastern"
+    "|kusin|kusinen|svåger|svågern|svägerska|svägerskan|svärmor|svärmodern|svärfar|svärfadern"
+    "|mormor|farmor|morfar|farfar|granne|grannen|väninna|väninnan|vän|vännen|kompis|kompisen"
+    "|kollega|kollegan|chef|chefen|mentor|mentorn|lärare|läraren|kurator|kuratorn|tolk|tolken"
+    "|barnet|flickan|pojken|eleven|imam|imamen|präst|prästen"
+)
+AFTER_KIN = re.compile(
+    rf"(?<![^\W_])(?i:{_KIN})[ \u00a0]+(?P<word>[A-ZÅÄÖ][a-zåäöéüë]+(?:-[A-ZÅÄÖ][a-zåäöéüë]+)?)"
+    r"(?:[:'’]?s)?(?![^\W_])"
 )
 GIVEN_NAME = re.compile(
     r"(?<![^\W_])(?P<word>[A-ZÅÄÖ][a-zåäöéüë]+)(?:-(?P<second>[A-ZÅÄÖ][a-zåäöéüë]+))?"
@@ -153,7 +171,7 @@ def postal_codes(text: str) -> Iterator[Candidate]:
 
 def addresses(text: str) -> Iterator[Candidate]:
     reason = "Ser ut som en gatuadress"
-    for regex in (STREET_WITH_NUMBER, STREET_TWO_WORDS):
+    for regex in (STREET_WITH_NUMBER, STREET_TWO_WORDS, STREET_ABBREVIATED):
         for match in regex.finditer(text):
             yield identifier(match.start(), match.end(), "address", reason, Source.PATTERN)
     for match in STREET_ALONE.finditer(text):
@@ -187,6 +205,17 @@ def names(text: str) -> Iterator[Candidate]:
             continue
         yield identifier(
             match.start(), match.end(), "name", "Ser ut som ett efternamn", Source.PATTERN
+        )
+    for match in AFTER_KIN.finditer(text):
+        word = match["word"]
+        if word in data.COMMON_PROPER_NOUNS or data.municipality_named(word) is not None:
+            continue
+        yield identifier(
+            match.start("word"),
+            match.end(),
+            "name",
+            "Ser ut som ett namn (efter ett ord för en person)",
+            Source.PATTERN,
         )
     for match in GIVEN_NAME.finditer(text):
         first, second = match["word"], match["second"]

@@ -20,13 +20,17 @@ from typing import Any
 
 from consent.anonymiser import detectors, generalise, registered
 from consent.anonymiser.categories import LABELS, Candidate, Source
-from consent.anonymiser.data import Municipality, municipality_named
+from consent.anonymiser.data import COMMON_PROPER_NOUNS, Municipality, municipality_named
 from consent.anonymiser.identifiers import Identifiers
 from consent.anonymiser.rarity import RarityWarning, warnings_for
 
 NAME_LIKE = frozenset({"name", "relative", "child"})
 _HYPHEN_AFTER = re.compile(r"[-‐–][A-ZÅÄÖ][^\W\d_]+(?:[:'’]?s)?(?![^\W_])")
 _HYPHEN_BEFORE = re.compile(r"(?<![^\W_])[A-ZÅÄÖ][^\W\d_]+[-‐–]$")
+# A capitalised word right after a name, inside a sentence, is nearly always its surname.
+_SURNAME_AFTER = re.compile(
+    r"[ \u00a0]+(?P<word>[A-ZÅÄÖ][a-zåäöéüë]+(?:-[A-ZÅÄÖ][a-zåäöéüë]+)?)(?:[:'’]?s)?(?![^\W_])"
+)
 _JOINER = re.compile(r"^[\s\-‐–]*$")
 _CHILD_JOINER = re.compile(r"^[\s,()]*(?:och|&|samt|\+|respektive)?[\s,()]*$", re.IGNORECASE)
 # "barnen Elsa och Oskar": the summary already says they are children.
@@ -187,7 +191,8 @@ def _cluster(cluster: list[Candidate]) -> Candidate:
 
 def _merge_neighbours(text: str, chosen: list[Candidate]) -> list[Candidate]:
     """One replacement for one thing: "Lina Maria Andersson" is one "[namn]", and the
-    unregistered half of a hyphenated name goes with the registered half."""
+    unregistered half of a hyphenated name, or the surname after a known given name, goes
+    with the part that was found."""
     extended = []
     for candidate in chosen:
         if candidate.category in NAME_LIKE:
@@ -195,6 +200,9 @@ def _merge_neighbours(text: str, chosen: list[Candidate]) -> list[Candidate]:
             after = _HYPHEN_AFTER.match(text, end)
             if after:
                 end = after.end()
+            surname = _SURNAME_AFTER.match(text, end)
+            if surname and _may_be_surname(surname["word"]):
+                end = surname.end()
             before = _HYPHEN_BEFORE.search(text[max(0, start - 40) : start])
             if before:
                 start -= len(before.group())
@@ -215,6 +223,10 @@ def _merge_neighbours(text: str, chosen: list[Candidate]) -> list[Candidate]:
             continue
         merged.append(candidate)
     return merged
+
+
+def _may_be_surname(word: str) -> bool:
+    return word not in COMMON_PROPER_NOUNS and municipality_named(word) is None
 
 
 def _with_span(candidate: Candidate, start: int, end: int) -> Candidate:

@@ -195,12 +195,32 @@ def parse_address(value: str) -> Address:
     return Address(street=street_part, number="", letter="", postal_code=postal_code, city=city)
 
 
+# How street names are shortened in notes: Storg. 12, Folkungav. 22.
+_ABBREVIATIONS = {
+    "gatan": ("gat.", "g.", "g"),
+    "vägen": ("väg.", "v.", "v"),
+    "gränd": ("gr.",),
+    "allén": ("all.",),
+}
+
+
+def _abbreviated(street: str) -> str:
+    """The street's usual abbreviations (never matching nothing: the full name if none)."""
+    lowered = street.casefold()
+    for suffix, forms in _ABBREVIATIONS.items():
+        if lowered.endswith(suffix) and len(street) > len(suffix) + 1:
+            stem = phrase(street[: -len(suffix)])
+            return "(?:" + "|".join(stem + re.escape(form) for form in forms) + ")"
+    return phrase(street)
+
+
 def _address_matchers(addresses: tuple[str, ...]) -> list[Matcher]:
     matchers = []
     for value in addresses:
         address = parse_address(value)
         if len(address.street) >= 3:
             street = phrase(address.street)
+            abbreviated = _abbreviated(address.street)
             apartment = r"(?:\s*,?\s*(?:lgh|lägenhet)\.?\s*(?:nr\.?\s*)?\d{1,5})?"
             if address.number:
                 # The house letter is optional either way: "Storgatan 12" is still the place.
@@ -210,7 +230,7 @@ def _address_matchers(addresses: tuple[str, ...]) -> list[Matcher]:
                 house = rf"\s*{address.number}(?:{letters})?(?![^\W_]){apartment}"
                 matchers.append(
                     Matcher(
-                        _compile(rf"{WORD_START}{street}{house}(?!\d)"),
+                        _compile(rf"{WORD_START}(?:{street}|{abbreviated}){house}(?!\d)"),
                         "address",
                         "Ärendets adress",
                     )

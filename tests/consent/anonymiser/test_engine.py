@@ -186,6 +186,16 @@ def test_the_cases_address_goes_in_any_spelling(written: str) -> None:
     assert_removed(f"Hon bor på {written} i centrum.", written, "address")
 
 
+@pytest.mark.parametrize("written", ["Storg. 12", "storg 12", "Storgat. 12 B"])
+def test_the_cases_address_goes_when_abbreviated(written: str) -> None:
+    assert_removed(f"Hon bor på {written} sedan i våras.", written, "address")
+
+
+@pytest.mark.parametrize("written", ["Folkungav. 22", "Bryggareg. 3", "Kungsv. 5"])
+def test_abbreviated_streets_of_other_people_go_by_pattern(written: str) -> None:
+    assert_removed(f"Grannen på {written} ringde.", written, "address", {})
+
+
 def test_the_cases_street_goes_even_without_its_number() -> None:
     assert_removed("Hon flyttade från Storgatan förra året.", "Storgatan", "address")
     assert_removed("Hon flyttade från Storgatans hörn.", "Storgatans", "address")
@@ -279,6 +289,30 @@ def test_a_name_inside_another_word_is_left_alone() -> None:
 def test_common_given_names_and_surnames_of_unregistered_people_go_by_pattern() -> None:
     text = "Grannen Kent Johansson och hennes väninna Dilan har vittnat."
     assert run(text, {}).text == "Grannen [namn] och hennes väninna [namn] har vittnat."
+
+
+def test_a_surname_after_a_found_given_name_goes_with_it() -> None:
+    text = "Vännen Tove Ek ringde och Kent Polisen-gruppen svarade."
+    assert run(text, {}).text == "Vännen [namn] ringde och [namn] Polisen-gruppen svarade."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Morbror Dragan bor i stan.", "Morbror [namn] bor i stan."),
+        ("Hon bor hos grannen Jovica.", "Hon bor hos grannen [namn]."),
+        ("Det var kusinen Zlatkos bil.", "Det var kusinen [namn] bil."),
+        ("Hon ringde polisen. Mamma Polisen", "Hon ringde polisen. Mamma Polisen"),
+    ],
+)
+def test_a_capitalised_word_after_a_word_for_a_person_is_taken_for_a_name(
+    text: str, expected: str
+) -> None:
+    assert run(text, {}).text == expected
+
+
+def test_guessed_names_are_not_refused_in_messages() -> None:
+    assert find_identifiers("Morbror Dragan och Anna Svensson kommer.", {}) == []
 
 
 # --- schools and other ----------------------------------------------------------------------

@@ -97,12 +97,12 @@ def test_the_command_prints_json(report: recall.Report) -> None:
 
 
 def test_the_command_fails_the_check_when_recall_falls_short(tmp_path: Path) -> None:
-    text = "Grannen Qwxyz ringde."
+    text = "Sedan Qwxyz ringde."
     document = {
         "id": "kort",
         "text": text,
         "identifiers": {},
-        "labels": [{"start": 8, "end": 13, "category": "name", "text": "Qwxyz"}],
+        "labels": [{"start": 6, "end": 11, "category": "name", "text": "Qwxyz"}],
     }
     (tmp_path / "kort.json").write_text(json.dumps(document), encoding="utf-8")
     out = StringIO()
