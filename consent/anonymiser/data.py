@@ -128,7 +128,7 @@ def municipality_named(name: str) -> Municipality | None:
 
 # Common given names, matched only with a capital initial, to catch the names of people
 # the case does not register (a neighbour, a new partner). Names that are also ordinary
-# words (Bo, Per, Stig, Sten, Maj, Rut, Tor, Sol) are left out on purpose.
+# words (Bo, Per, Stig, Sten, Maj, Rut, Tor, Sol, Lova, Sanna, Max) are left out on purpose.
 GIVEN_NAMES = frozenset(
     [
         "Anna",
@@ -172,7 +172,6 @@ GIVEN_NAMES = frozenset(
         "Olivia",
         "Agnes",
         "Stella",
-        "Lova",
         "Klara",
         "Signe",
         "Selma",
@@ -210,7 +209,6 @@ GIVEN_NAMES = frozenset(
         "Lisa",
         "Anneli",
         "Charlotte",
-        "Sanna",
         "Tove",
         "Paulina",
         "Rebecka",
@@ -315,7 +313,6 @@ GIVEN_NAMES = frozenset(
         "Jonathan",
         "Anton",
         "Samuel",
-        "Max",
         "Mohammed",
         "Mohammad",
         "Muhammad",

@@ -260,7 +260,6 @@ def _summarise_children(
             if following.category == "child":
                 children.add(following.child)
             run_end += 1
-        # A trailing age belongs to the run only if a child follows it or it is the last.
         known = {c for c in children if c is not None}
         if len(known) >= 2:
             start, end = chosen[index].start, chosen[run_end].end

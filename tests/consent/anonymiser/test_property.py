@@ -192,7 +192,7 @@ def test_no_identifier_of_the_case_survives_in_any_form(
         assert street.casefold() not in words, (street, result.text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cases())
 def test_offsets_are_into_the_input_and_do_not_overlap(
     case: tuple[str, dict[str, Any], dict[str, list[str]]],
@@ -239,7 +239,7 @@ def unregistered_numbers(draw: Any) -> str:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(unregistered_numbers(), min_size=1, max_size=4),
     st.lists(st.sampled_from(FILLER), min_size=5, max_size=5),
