@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("coordination.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("audit.urls")),
     path("", include("frontend.urls")),
 ]

@@ -12,6 +12,10 @@ from typing import Any
 
 GENESIS_HASH = "0" * 64
 
+# Format names of the files an auditor receives (see audit/services/export.py).
+EXPORT_FORMAT = "samverka-audit-export/1"
+PROOF_FORMAT = "samverka-audit-proof/1"
+
 # The fields an entry's hash covers, in the order they are documented.
 HASHED_FIELDS = (
     "seq",
@@ -39,3 +43,45 @@ def canonical(entry: dict[str, Any]) -> bytes:
 
 def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def leaf_bytes(entry_hash_hex: str) -> bytes:
+    """What an entry contributes to the Merkle tree: its 32-byte chain hash.
+
+    The chain hash already covers every field of the entry, so the tree commits to the
+    entries exactly while the server never re-reads them to extend it.
+    """
+    return bytes.fromhex(entry_hash_hex)
+
+
+# -- signed checkpoints ----------------------------------------------------------------
+
+CHECKPOINT_FORMAT = "samverka-audit-checkpoint/1"
+
+# The fields of a checkpoint as exported; ``signature`` covers all others but ``key_id``
+# (a wrong key is caught by the signature itself).
+# ``previous_size`` (the tree size of the checkpoint before, 0 for the first) chains the
+# checkpoints, so one left out of an export is noticed.
+CHECKPOINT_FIELDS = (
+    "tree_size",
+    "previous_size",
+    "root_hash",
+    "head_hash",
+    "at",
+    "key_id",
+    "signature",
+)
+
+
+def checkpoint_message(
+    tree_size: int, previous_size: int, root_hash: str, head_hash: str, at: str
+) -> bytes:
+    """The exact bytes an Ed25519 checkpoint signature covers, one value a line."""
+    return (
+        f"{CHECKPOINT_FORMAT}\n{tree_size}\n{previous_size}\n{root_hash}\n{head_hash}\n{at}\n"
+    ).encode()
+
+
+def key_id(raw_public_key: bytes) -> str:
+    """A short, stable name for a public key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(raw_public_key).hexdigest()[:16]

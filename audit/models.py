@@ -1,7 +1,9 @@
-"""The audit trail: append-only, hash-chained entries."""
+"""The audit trail (append-only, hash-chained entries), its signed checkpoints, and the
+access-log reviews (loggkontroll) that auditors run over it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +19,11 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(_("löpnummer"), unique=True)
     at = models.DateTimeField(_("tidpunkt"), db_index=True)
     actor = models.CharField(_("utförare"), max_length=150, blank=True)
+    # DO_NOTHING: the database refuses every UPDATE of this table, so deleting a user
+    # must not try to null the reference; the entry keeps the id and the username.
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         db_constraint=False,
@@ -53,8 +57,130 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """The chain's newest position; its row lock serialises writers."""
+    """The chain's newest position; its row lock serialises writers.
+
+    ``frontier`` holds the roots of the perfect Merkle subtrees over all entries (hex,
+    largest first), so a write extends the tree and a checkpoint computes its head
+    without reading old entries.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    frontier = models.JSONField(default=list)
+    checkpoint_size = models.BigIntegerField(default=0)
+    # When the newest checkpoint was signed (or the first entry written, before any).
+    checkpoint_at = models.DateTimeField(null=True, blank=True)
+
+
+class Checkpoint(models.Model):
+    """A signed tree head: the Merkle root over entries 1..tree_size, signed with Ed25519.
+
+    Append-only like the entries (the database refuses UPDATE, DELETE and TRUNCATE).
+    """
+
+    tree_size = models.BigIntegerField(_("antal poster"), unique=True)
+    previous_size = models.BigIntegerField(_("föregående kontrollpunkts antal poster"))
+    root_hash = models.CharField(_("trädets rot"), max_length=64)
+    head_hash = models.CharField(_("kedjans senaste hash"), max_length=64)
+    at = models.DateTimeField(_("tidpunkt"))
+    key_id = models.CharField(_("nyckel-id"), max_length=16)
+    signature = models.CharField(_("signatur"), max_length=100)
+
+    class Meta:
+        ordering = ["tree_size"]
+        verbose_name = _("kontrollpunkt")
+        verbose_name_plural = _("kontrollpunkter")
+
+    def __str__(self) -> str:
+        return f"{self.tree_size} {self.root_hash[:12]}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("pågår")
+    FINISHED = "finished", _("avslutad")
+
+
+class ReviewReason(models.TextChoices):
+    """Why an access was picked for review; one access may be picked for several."""
+
+    RANDOM = "random", _("slumpmässigt urval")
+    PROTECTED_IDENTITY = "protected_identity", _("skyddade personuppgifter")
+    NO_ROLE = "no_role", _("åtkomst utan roll i ärendet")
+    BULK = "bulk", _("många ärenden på kort tid")
+    NIGHT = "night", _("åtkomst nattetid")
+
+
+class Verdict(models.TextChoices):
+    JUSTIFIED = "justified", _("befogad")
+    FOLLOW_UP = "follow_up", _("behöver följas upp")
+
+
+class AccessReview(models.Model):
+    """A loggkontroll: accesses to one agency's cases in a period, sampled and marked."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        "coordination.Agency",
+        on_delete=models.PROTECT,
+        related_name="access_reviews",
+        verbose_name=_("myndighet"),
+    )
+    period_start = models.DateField(_("från och med"))
+    period_end = models.DateField(_("till och med"))
+    sample_size = models.PositiveIntegerField(_("slumpmässigt urval"))
+    accesses_in_period = models.PositiveIntegerField(_("åtkomster under perioden"), default=0)
+    # How many accesses each rule matched in the period (items are capped per rule).
+    rule_counts = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("påbörjad"))
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("avslutad"), null=True, blank=True)
+    conclusion = models.TextField(_("sammanfattning"), blank=True, max_length=4000)
+    # SHA-256 of the finished review's content, also written to the audit trail.
+    digest = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("loggkontroll")
+        verbose_name_plural = _("loggkontroller")
+
+    def __str__(self) -> str:
+        return f"{self.agency.name} {self.period_start}–{self.period_end}"
+
+
+class ReviewItem(models.Model):
+    """One picked access in a loggkontroll, and the reviewer's verdict on it."""
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("nummer"))
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(_("skäl"), default=list)
+    # Facts behind a rule, e.g. {"bulk": {"cases": 14, "minutes": 10}}.
+    reason_detail = models.JSONField(default=dict, blank=True)
+    verdict = models.CharField(_("bedömning"), max_length=10, choices=Verdict.choices, blank=True)
+    note = models.TextField(_("anteckning"), blank=True, max_length=2000)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "position"], name="review_item_position"),
+            models.UniqueConstraint(fields=["review", "event"], name="review_item_event"),
+        ]
+        verbose_name = _("granskad åtkomst")
+        verbose_name_plural = _("granskade åtkomster")
+
+    def reason_labels(self) -> list[str]:
+        labels = dict(ReviewReason.choices)
+        return [str(labels.get(code, code)) for code in self.reasons]

@@ -240,3 +240,48 @@ def _same_authority(user: Any, case: Case) -> bool:
 def may_join_case_room(user: Any, case: Case) -> bool:
     """A case's own room is for the people who work with the case."""
     return case_access(user, case, Context.MESSAGE).allowed
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+
+def audited_agency_ids(user: Any) -> set[Any]:
+    """The agencies whose audit trail this person reviews: where they hold the auditor role.
+
+    An auditor sees entries about their own agencies' cases (and entries without a case
+    written by their agencies' staff), never another agency's: that a case exists
+    elsewhere is itself covered by secrecy.
+    """
+    if not _active(user):
+        return set()
+    return set(
+        Membership.objects.filter(user=user, role=Role.AUDITOR).values_list(
+            "unit__agency_id", flat=True
+        )
+    )
+
+
+def may_audit(user: Any) -> bool:
+    return bool(audited_agency_ids(user))
+
+
+def may_audit_agency(user: Any, agency_id: Any) -> bool:
+    return agency_id in audited_agency_ids(user)
+
+
+def had_role_in_case(user: Any, case: Case) -> bool:
+    """Officer of the case, or lead / deputy / section lead of its owning unit.
+
+    Asked by the access-log review about past accesses, so a person who has since been
+    deactivated still counts as having had the role.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if case.officers.filter(pk=user.pk).exists():
+        return True
+    unit = case.owning_unit
+    if unit.lead_id == user.pk:
+        return True
+    if unit.deputies.filter(pk=user.pk).exists():
+        return True
+    return Role.SECTION_LEAD in _roles(user, unit)

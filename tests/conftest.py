@@ -9,7 +9,7 @@ import pytest
 
 from tests.servers import PostgresServer, RedisServer
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.audit.harness"]
 
 
 @pytest.fixture

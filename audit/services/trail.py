@@ -1,0 +1,228 @@
+"""The trail itself: ``record`` (the one way an entry is written) and signed checkpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit import merkle, signing
+from audit.chain import checkpoint_message, entry_hash, leaf_bytes
+from audit.context import current_request_id
+from audit.models import AuditEvent, AuditHead, Checkpoint
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from coordination.models import Case, Unit
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """``record`` was called outside the transaction of the change it records."""
+
+
+def format_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def entry_dict(event: AuditEvent) -> dict[str, Any]:
+    """The entry as hashed and exported."""
+    return {
+        "seq": event.seq,
+        "at": format_time(event.at),
+        "actor": event.actor,
+        "actor_agency": event.actor_agency,
+        "actor_unit": event.actor_unit,
+        "action": event.action,
+        "case_id": str(event.case_id) if event.case_id else "",
+        "case_ref": event.case_ref,
+        "legal_basis": event.legal_basis,
+        "recipients": event.recipients,
+        "fields": event.fields,
+        "request_id": event.request_id,
+        "detail": event.detail,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def checkpoint_dict(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The checkpoint as signed and exported."""
+    return {
+        "tree_size": checkpoint.tree_size,
+        "previous_size": checkpoint.previous_size,
+        "root_hash": checkpoint.root_hash,
+        "head_hash": checkpoint.head_hash,
+        "at": format_time(checkpoint.at),
+        "key_id": checkpoint.key_id,
+        "signature": checkpoint.signature,
+    }
+
+
+def _actor_unit(actor: Any, unit: Unit | None) -> Unit | None:
+    if unit is not None or actor is None or not getattr(actor, "is_authenticated", False):
+        return unit
+    membership = actor.memberships.select_related("unit__agency").order_by("created_at").first()
+    return membership.unit if membership else None
+
+
+def record(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    case: Case | None = None,
+    unit: Unit | None = None,
+    legal_basis: str = "",
+    recipients: Iterable[str] = (),
+    fields: Iterable[str] = (),
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one entry to the chain, inside the caller's transaction.
+
+    The head row is locked for the rest of the transaction, so concurrent writers
+    append one after another and the chain stays one line. When a checkpoint is due
+    (every N entries or T seconds), it is signed here too, under the same lock.
+    """
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(action)
+    acting_unit = _actor_unit(actor, unit)
+    head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=timezone.now(),
+        actor=actor.get_username() if authenticated and actor is not None else "",
+        actor_user_id=actor.pk if authenticated and actor is not None else None,
+        actor_agency=acting_unit.agency.name if acting_unit else "",
+        actor_unit=acting_unit.name if acting_unit else "",
+        action=action,
+        case_id=case.pk if case is not None else None,
+        case_ref=case.reference if case is not None else "",
+        legal_basis=legal_basis,
+        recipients=sorted(recipients),
+        fields=sorted(fields),
+        request_id=current_request_id() or uuid.uuid4().hex,
+        detail=detail or {},
+        prev_hash=head.hash,
+        hash="",
+    )
+    event.hash = entry_hash(entry_dict(event))
+    event.save(force_insert=True)
+    frontier = _frontier(head)
+    head.frontier = [
+        h.hex()
+        for h in merkle.frontier_append(
+            frontier, head.seq, merkle.leaf_hash(leaf_bytes(event.hash))
+        )
+    ]
+    head.seq = event.seq
+    head.hash = event.hash
+    changed = ["seq", "hash", "frontier"]
+    if head.checkpoint_at is None:
+        head.checkpoint_at = event.at
+        changed.append("checkpoint_at")
+    if _checkpoint_due(head, event.at):
+        _sign_head(head, event.at)
+        changed += ["checkpoint_size", "checkpoint_at"]
+    head.save(update_fields=changed)
+    return event
+
+
+def record_atomic(**kwargs: Any) -> AuditEvent:
+    """``record`` in a transaction of its own, for reads that change nothing else."""
+    with transaction.atomic():
+        return record(**kwargs)
+
+
+# -- checkpoints --------------------------------------------------------------------------
+
+
+def _frontier(head: AuditHead) -> list[bytes]:
+    """The head's Merkle frontier, rebuilt from the entries if it does not fit the head.
+
+    A frontier has one subtree per set bit of the size; anything else means the head was
+    written before frontiers existed (or by hand), and signing it would sign a wrong root.
+    """
+    frontier = [bytes.fromhex(h) for h in head.frontier]
+    if len(frontier) == head.seq.bit_count():
+        return frontier
+    return rebuild_frontier(head.seq)
+
+
+def rebuild_frontier(size: int) -> list[bytes]:
+    frontier: list[bytes] = []
+    hashes = (
+        AuditEvent.objects.filter(seq__lte=size)
+        .order_by("seq")
+        .values_list("hash", flat=True)
+        .iterator(chunk_size=5000)
+    )
+    for count, value in enumerate(hashes):
+        frontier = merkle.frontier_append(frontier, count, merkle.leaf_hash(leaf_bytes(value)))
+    return frontier
+
+
+def checkpoint_interval() -> tuple[int, int]:
+    """(every N entries, every T seconds); 0 turns a rule off."""
+    conf = getattr(settings, "SAMVERKA", {})
+    return int(conf.get("AUDIT_CHECKPOINT_EVERY", 100)), int(
+        conf.get("AUDIT_CHECKPOINT_SECONDS", 300)
+    )
+
+
+def _checkpoint_due(head: AuditHead, now: dt.datetime) -> bool:
+    unsigned = head.seq - head.checkpoint_size
+    if unsigned <= 0:
+        return False
+    every, seconds = checkpoint_interval()
+    if every > 0 and unsigned >= every:
+        return True
+    if seconds <= 0 or head.checkpoint_at is None:
+        return False
+    return (now - head.checkpoint_at).total_seconds() >= seconds
+
+
+def _sign_head(head: AuditHead, now: dt.datetime) -> Checkpoint:
+    root = merkle.frontier_root(_frontier(head)).hex()
+    previous = head.checkpoint_size
+    signature = signing.sign(
+        checkpoint_message(head.seq, previous, root, head.hash, format_time(now))
+    )
+    checkpoint = Checkpoint.objects.create(
+        tree_size=head.seq,
+        previous_size=previous,
+        root_hash=root,
+        head_hash=head.hash,
+        at=now,
+        key_id=signing.current_key_id(),
+        signature=signature,
+    )
+    head.checkpoint_size = head.seq
+    head.checkpoint_at = now
+    return checkpoint
+
+
+@transaction.atomic
+def checkpoint_create() -> Checkpoint | None:
+    """Sign the chain's head now unless the newest checkpoint already covers it.
+
+    For the timer (``manage.py audit_checkpoint``) and before exports and proofs, so
+    that what is handed out is covered by a signature. None while the trail is empty.
+    """
+    head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    if head.seq == 0:
+        return None
+    if head.checkpoint_size == head.seq:
+        return Checkpoint.objects.get(tree_size=head.seq)
+    checkpoint = _sign_head(head, timezone.now())
+    head.save(update_fields=["checkpoint_size", "checkpoint_at"])
+    return checkpoint
+
+
+def checkpoint_latest() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-tree_size").first()
