@@ -115,7 +115,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 60},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": int(os.environ.get("SAMVERKA_CHANNEL_CAPACITY", "1500")),
+                "expiry": int(os.environ.get("SAMVERKA_CHANNEL_EXPIRY", "60")),
+            },
+        }
         }
     }
 else:
@@ -213,4 +218,17 @@ SAMVERKA = {
     # Audit checkpoints: every N entries or T seconds, whichever comes first.
     "AUDIT_CHECKPOINT_EVERY": int(os.environ.get("SAMVERKA_AUDIT_CHECKPOINT_EVERY", "100")),
     "AUDIT_CHECKPOINT_SECONDS": int(os.environ.get("SAMVERKA_AUDIT_CHECKPOINT_SECONDS", "300")),
+    # Realtime (docs/protocol.md): how often each connection catches up from the database
+    # and re-joins its channel-layer groups, and how often it asks the policy again.
+    "REALTIME_TICK_SECONDS": float(os.environ.get("SAMVERKA_REALTIME_TICK_SECONDS", "5")),
+    "REALTIME_ACCESS_RECHECK_SECONDS": float(
+        os.environ.get("SAMVERKA_REALTIME_ACCESS_RECHECK_SECONDS", "30")
+    ),
+    "REALTIME_PUBLISH_TIMEOUT": float(os.environ.get("SAMVERKA_REALTIME_PUBLISH_TIMEOUT", "1")),
+    "REALTIME_MAX_FRAME_BYTES": 16384,
+    "REALTIME_MAX_MESSAGE_CHARS": 4000,
+    "REALTIME_FRAME_BURST": 60,
+    "REALTIME_FRAMES_PER_SECOND": 30,
+    "REALTIME_SEND_BURST": 10,
+    "REALTIME_SENDS_PER_SECOND": 5,
 }

@@ -13,6 +13,16 @@ class Event:
     def payload(self) -> dict[str, Any]:
         return {"kind": self.kind, **dataclasses.asdict(self)}
 
+    def views(self) -> dict[str, dict[str, Any]] | None:
+        """One variant of the payload per disclosure level ("identified", "anonymised").
+
+        None means everyone who may see the event at all sees the same payload. An
+        event with views must name its case in ``case_id``; a recipient whose level has
+        no variant gets the event withheld.
+        """
+        return None
+
+
 
 @dataclasses.dataclass(frozen=True)
 class CaseCreated(Event):
@@ -44,3 +54,47 @@ class CaseErased(Event):
     kind: ClassVar[str] = "case.erased"
     case_id: str
     reference: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageCreated(Event):
+    """A message was written. Its text is added on delivery, as the recipient may see it."""
+
+    kind: ClassVar[str] = "message.created"
+    message_id: str
+    # The case whose disclosure rules decide who reads the text ("" for none).
+    case_id: str
+    version: int
+    sender: dict[str, Any]
+    client_id: str
+    at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageEdited(Event):
+    """A message got a new version of its text; earlier versions stay stored."""
+
+    kind: ClassVar[str] = "message.edited"
+    message_id: str
+    # The case whose disclosure rules decide who reads the text ("" for none).
+    case_id: str
+    version: int
+    editor: dict[str, Any]
+    client_id: str
+    at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageDeleted(Event):
+    """A message was deleted: from now on no view shows its text."""
+
+    kind: ClassVar[str] = "message.deleted"
+    message_id: str
+    # The case whose disclosure rules decide who reads the text ("" for none).
+    case_id: str
+    deleted_by: dict[str, Any]
+    client_id: str
+    at: str
+
+
+MESSAGE_KINDS = frozenset({MessageCreated.kind, MessageEdited.kind})

@@ -1,34 +1,128 @@
 """``publish_on_commit``: the one way services send realtime events.
 
-Events leave only after the transaction that caused them commits, so no one hears of a
-change that was rolled back.
+An event is stored as a ``RoomEvent`` with the room's next sequence number inside the
+caller's transaction, and announced on the channel layer only after that transaction
+commits: no one hears of a change that was rolled back, and nothing announced can be
+missing from the database. The announcement carries only the room and the number;
+each connection reads the event itself from the database and renders the view its
+person may see. Redis is a fast path: if an announcement is lost, the next one, the
+connection's periodic catch-up or a reconnect with ``since`` delivers the event.
+
+Call it after ``audit.services.record`` (as every service does): writers take the audit
+head's lock first and the room's row lock second, always in that order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 
+from realtime import rooms
 from realtime.events import Event
-from realtime.rooms import group_name
+from realtime.models import RoomEvent, RoomSequence
 
 logger = logging.getLogger(__name__)
 
 
-def _send(room: str, event: Event) -> None:
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, "SAMVERKA", {}).get(name, default))
+
+
+def _next_seq(room: str) -> int:
+    """The room's next number; the row stays locked until the caller's transaction ends."""
+    table = connection.ops.quote_name(RoomSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (room, last) VALUES (%s, 1) "  # noqa: S608 - table name from the model
+            f"ON CONFLICT (room) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [room],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _event_case_id(room: str, event: Event, has_views: bool) -> uuid.UUID | None:
+    """The case whose disclosure rules decide who sees this event, if any."""
+    if room.startswith("case:"):
+        return uuid.UUID(room.partition(":")[2])
+    if room.startswith("meeting:") or has_views:
+        value = getattr(event, "case_id", None)
+        return uuid.UUID(str(value)) if value else None
+    return None
+
+
+def append_event(
+    room: str, event: Event, *, actor: Any = None, client_id: uuid.UUID | None = None
+) -> RoomEvent:
+    """Store ``event`` in ``room`` with the room's next sequence number."""
+    views = event.views()
+    payload = {"kind": event.kind, "views": views} if views is not None else event.payload()
+    with transaction.atomic():
+        return RoomEvent.objects.create(
+            room=room,
+            seq=_next_seq(room),
+            kind=event.kind,
+            payload=payload,
+            case_id=_event_case_id(room, event, views is not None),
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            client_id=client_id,
+        )
+
+
+async def _group_send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # Bounded: a frozen Redis must not hold up the caller (nor the database thread the
+    # caller may share with every other connection of this process).
+    await asyncio.wait_for(
+        layer.group_send(group, message), timeout=_setting("REALTIME_PUBLISH_TIMEOUT", 1.0)
+    )
+
+
+def _announce(group: str, message: dict[str, Any]) -> None:
     try:
-        async_to_sync(layer.group_send)(
-            group_name(room), {"type": "room.event", "room": room, "event": event.payload()}
-        )
+        async_to_sync(_group_send)(group, message)
     except Exception:  # the layer is a fast path; the database stays the source of truth
-        logger.warning("realtime publish to %s failed", room, exc_info=True)
+        logger.warning("realtime announcement to %s failed", group, exc_info=True)
 
 
-def publish_on_commit(room: str, event: Event) -> None:
-    transaction.on_commit(lambda: _send(room, event))
+def _send(room: str, event: Event, *, seq: int) -> None:
+    _announce(rooms.group_name(room), {"type": "room.event", "room": room, "seq": seq})
+
+
+def publish_on_commit(
+    room: str, event: Event, *, actor: Any = None, client_id: uuid.UUID | None = None
+) -> RoomEvent:
+    """Store ``event`` in ``room`` now; announce it once the transaction commits."""
+    stored = append_event(room, event, actor=actor, client_id=client_id)
+    seq = stored.seq
+    transaction.on_commit(lambda: _send(room, event, seq=seq))
+    return stored
+
+
+def _announce_access_changed(user_ids: list[int] | None) -> None:
+    message = {"type": "access.changed"}
+    if user_ids is None:
+        _announce(rooms.EVERYONE_GROUP, message)
+        return
+    for user_id in user_ids:
+        _announce(rooms.user_group(user_id), message)
+
+
+def access_changed_on_commit(user_ids: list[int] | None) -> None:
+    """After commit, tell the open connections of these people (None: everyone) to check
+    again what they may still see. Call it from every change that can take access away.
+    """
+    ids = None if user_ids is None else sorted({int(i) for i in user_ids})
+    if ids == []:
+        return
+    transaction.on_commit(lambda: _announce_access_changed(ids))

@@ -1,3 +1,9 @@
-"""WebSocket routes."""
+"""WebSocket routes: protocol v1."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/v1/", RoomConsumer.as_asgi()),
+]

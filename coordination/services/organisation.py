@@ -16,6 +16,7 @@ from audit.services import record
 from consent import policy
 from coordination.errors import Forbidden
 from coordination.models import Agency, Membership, Municipality, Role, Unit
+from realtime.publish import access_changed_on_commit
 
 User = get_user_model()
 
@@ -61,6 +62,8 @@ def unit_create(*, actor: Any, agency: Agency, name: str) -> Unit:
 def unit_set_leads(*, actor: Any, unit: Unit, lead: Any, deputies: Iterable[Any] = ()) -> Unit:
     _require_admin(actor)
     deputies = list(deputies)
+    # Whoever led the unit before may lose access to its cases.
+    previous = [unit.lead_id, *unit.deputies.values_list("pk", flat=True)]
     unit.lead = lead
     unit.full_clean()
     unit.save(update_fields=["lead"])
@@ -75,6 +78,7 @@ def unit_set_leads(*, actor: Any, unit: Unit, lead: Any, deputies: Iterable[Any]
             "deputies": sorted(d.get_username() for d in deputies),
         },
     )
+    access_changed_on_commit([pk for pk in previous if pk is not None])
     return unit
 
 
@@ -101,6 +105,7 @@ def user_deactivate(*, actor: Any, user: Any, reason: str) -> Any:
         action="user.deactivated",
         detail={"username": user.get_username(), "reason": reason},
     )
+    access_changed_on_commit([user.pk])
     return user
 
 
@@ -132,3 +137,4 @@ def membership_revoke(*, actor: Any, user: Any, unit: Unit, role: Role | str) ->
             "existed": bool(deleted),
         },
     )
+    access_changed_on_commit([user.pk])

@@ -1,0 +1,498 @@
+"""The WebSocket consumer of protocol v1 (``/ws/v1/``).
+
+Thin: it checks a frame, calls one service or selector, and answers. All database work
+goes through ``_db``. Delivery is driven by the database: an announcement on the channel
+layer only says "room R has event n"; the consumer then reads every event after the
+last one it delivered, renders each for its person, and sends them in order. So a lost,
+late or duplicated announcement never loses, reorders or repeats an event, and a
+periodic tick (which also re-joins the layer's groups after Redis lost them) catches up
+whatever no announcement reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.base import SessionBase
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from audit.context import reset_request_id, set_request_id
+from coordination.errors import DomainError, NotFound
+from realtime import rooms, selectors, services
+from realtime.frames import Frame, FrameError, TokenBucket, parse, rate_limited, setting
+from realtime.selectors import Levels, RoomTarget
+
+logger = logging.getLogger(__name__)
+
+CLOSE_ACCESS_LOST = 4403
+_BATCH = 200
+
+
+class AccountGone(Exception):
+    """The person's account was disabled or their session ended."""
+
+
+@dataclass
+class Subscription:
+    target: RoomTarget
+    cursor: int  # the last seq delivered on this subscription
+    levels: Levels = field(default_factory=Levels)
+    people: list[dict[str, Any]] | None = None  # the presence last sent
+
+
+def _session_exists(session_key: str | None) -> bool:
+    from django.conf import settings
+
+    if not session_key:
+        return False
+    store: SessionBase = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    return bool(store.exists(session_key))
+
+
+def _run(
+    user_id: int | None,
+    session_key: str | None,
+    check_session: bool,
+    call: Callable[[Any], Any],
+) -> Any:
+    """Runs in the database thread: the person fresh from the database, then the call."""
+    token = set_request_id()
+    try:
+        user = None
+        if user_id is not None:
+            user = get_user_model().objects.filter(pk=user_id).first()
+            if user is None or not user.is_active:
+                raise AccountGone()
+            if check_session and not _session_exists(session_key):
+                raise AccountGone()
+        return call(user)
+    finally:
+        reset_request_id(token)
+
+
+def _read_events(user: Any, *, target: RoomTarget, since: int, levels: Levels) -> Any:
+    return selectors.room_events(user=user, target=target, since=since, limit=_BATCH, levels=levels)
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    user_id: int
+    session_key: str | None
+    subs: dict[str, Subscription]
+    lock: asyncio.Lock
+    ticker: asyncio.Future[None] | None = None
+    closing = False
+
+    # -- the connection's life -------------------------------------------------------
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """As Channels' own, but a failing channel layer (Redis restarting) does not end
+        the connection: the layer is retried while the database keeps serving.
+        """
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = self._receive_from_layer
+            sources.append(self._receive_from_layer)
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    async def _receive_from_layer(self) -> Any:
+        delay = 0.2
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("channel layer receive failed; retrying", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()  # before accept: the handshake is refused
+            return
+        self.user_id = user.pk
+        self.session_key = self.scope["session"].session_key
+        self.subs = {}
+        self.lock = asyncio.Lock()
+        self.frame_bucket = TokenBucket(
+            setting("REALTIME_FRAME_BURST", 60), setting("REALTIME_FRAMES_PER_SECOND", 30)
+        )
+        self.send_bucket = TokenBucket(
+            setting("REALTIME_SEND_BURST", 10), setting("REALTIME_SENDS_PER_SECOND", 5)
+        )
+        await self.accept()
+        for group in self._person_groups():
+            await self._layer_call("group_add", group, self.channel_name)
+        self.ticker = asyncio.ensure_future(self._tick_loop())
+
+    async def disconnect(self, code: int) -> None:
+        if self.ticker is not None:
+            self.ticker.cancel()
+        if not hasattr(self, "subs"):
+            return
+        stored = [sub.target.stored for sub in self.subs.values()]
+        for group in self._person_groups() + [rooms.group_name(s) for s in stored]:
+            await self._layer_call("group_discard", group, self.channel_name)
+        await self._leave(stored)
+        self.subs = {}
+
+    def _person_groups(self) -> list[str]:
+        return [rooms.user_group(self.user_id), rooms.EVERYONE_GROUP]
+
+    # -- frames from the client --------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        ref = None
+        try:
+            if not self.frame_bucket.take():
+                raise rate_limited(None)
+            frame = parse(text_data, bytes_data)
+            ref = frame.ref
+            await getattr(self, f"_on_{frame.type}")(frame)
+        except FrameError as exc:
+            await self._error(exc.code, exc.message, exc.ref)
+        except DomainError as exc:
+            await self._error(exc.code, exc.message, ref)
+        except AccountGone:
+            async with self.lock:
+                await self._lose_everything()
+        except Exception:
+            logger.exception("frame could not be served")
+            await self._error("internal_error", _("Något gick fel. Försök igen."), ref)
+
+    async def _on_ping(self, frame: Frame) -> None:
+        await self._send({"type": "pong"})
+
+    async def _on_subscribe(self, frame: Frame) -> None:
+        room = frame.fields["room"]
+        since = frame.fields.get("since", 0)
+        async with self.lock:
+            target = await self._db(lambda user: selectors.room_open(user=user, room=room))
+            known = room in self.subs
+            sub = Subscription(target=target, cursor=since)
+            self.subs[room] = sub
+            if not known:
+                await self._layer_call(
+                    "group_add", rooms.group_name(target.stored), self.channel_name
+                )
+            await self._catch_up(sub, first=True)
+            await self._send({"type": "subscribed", "room": room, "seq": sub.cursor})
+            if target.name.kind != "inbox":
+                await self._enter(sub)
+
+    async def _on_unsubscribe(self, frame: Frame) -> None:
+        room = frame.fields["room"]
+        async with self.lock:
+            if room not in self.subs:
+                raise FrameError("not_subscribed", _("Du följer inte det rummet."), room)
+            await self._drop(room)
+            await self._send({"type": "unsubscribed", "room": room})
+
+    async def _on_send(self, frame: Frame) -> None:
+        if not self.send_bucket.take():
+            raise rate_limited(frame.ref)
+        f = frame.fields
+        receipt = await self._db(
+            lambda user: services.message_send(
+                actor=user, room=f["room"], client_id=f["client_id"], body=f["body"]
+            )
+        )
+        await self._ack(f["client_id"], receipt)
+
+    async def _on_edit(self, frame: Frame) -> None:
+        if not self.send_bucket.take():
+            raise rate_limited(frame.ref)
+        f = frame.fields
+        receipt = await self._db(
+            lambda user: services.message_edit(
+                actor=user,
+                room=f["room"],
+                message_id=f["message_id"],
+                client_id=f["client_id"],
+                body=f["body"],
+            )
+        )
+        await self._ack(f["client_id"], receipt)
+
+    async def _on_delete(self, frame: Frame) -> None:
+        if not self.send_bucket.take():
+            raise rate_limited(frame.ref)
+        f = frame.fields
+        receipt = await self._db(
+            lambda user: services.message_delete(
+                actor=user, room=f["room"], message_id=f["message_id"], client_id=f["client_id"]
+            )
+        )
+        await self._ack(f["client_id"], receipt)
+
+    async def _ack(self, client_id: Any, receipt: services.Receipt) -> None:
+        await self._send(
+            {
+                "type": "ack",
+                "client_id": str(client_id),
+                "room": receipt.room,
+                "seq": receipt.seq,
+                "message_id": receipt.message_id,
+                "duplicate": receipt.duplicate,
+            }
+        )
+        # The sender sees its own event at once, whatever the channel layer is doing.
+        async with self.lock:
+            sub = self.subs.get(receipt.room)
+            if sub is not None and receipt.seq > sub.cursor:
+                await self._catch_up(sub)
+
+    # -- messages from the channel layer ---------------------------------------------------
+
+    async def room_event(self, message: dict[str, Any]) -> None:
+        if self._by_stored(message.get("room")) is None:
+            return
+        async with self.lock:
+            sub = self._by_stored(message.get("room"))
+            if sub is None or int(message.get("seq", 0)) <= sub.cursor:
+                return  # announced twice, or already delivered by a catch-up
+            try:
+                await self._catch_up(sub)
+            except AccountGone:
+                await self._lose_everything()
+            except Exception:
+                logger.warning("delivery failed; the next tick retries", exc_info=True)
+
+    async def room_presence(self, message: dict[str, Any]) -> None:
+        sub = self._by_stored(message.get("room"))
+        if sub is not None:
+            await self._show_presence(sub, message.get("people") or [])
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        async with self.lock:
+            try:
+                await self._recheck()
+            except AccountGone:
+                await self._lose_everything()
+
+    # -- delivery ----------------------------------------------------------------------
+
+    def _by_stored(self, stored: Any) -> Subscription | None:
+        for sub in self.subs.values():
+            if sub.target.stored == stored:
+                return sub
+        return None
+
+    async def _catch_up(self, sub: Subscription, *, first: bool = False) -> None:
+        """Send every event after ``sub.cursor`` that exists now, in order."""
+        while True:
+            batch = await self._db(
+                functools.partial(
+                    _read_events, target=sub.target, since=sub.cursor, levels=sub.levels
+                )
+            )
+            for rendered in batch.events:
+                await self._send(
+                    {
+                        "type": "event",
+                        "room": sub.target.wire,
+                        "seq": rendered.seq,
+                        "event": rendered.event,
+                    }
+                )
+                sub.cursor = rendered.seq
+            if not batch.has_more:
+                if first and not batch.events and batch.latest < sub.cursor:
+                    # The client knows a later seq than the room has (a restored
+                    # database): it learns the room's real position from `subscribed`.
+                    sub.cursor = batch.latest
+                return
+
+    async def _recheck(self) -> None:
+        """Ask the policy again for every open room; close what is no longer allowed."""
+        subs = list(self.subs.items())
+
+        def check(user: Any) -> list[tuple[str, RoomTarget | None, bool]]:
+            results: list[tuple[str, RoomTarget | None, bool]] = []
+            for wire, sub in subs:
+                try:
+                    fresh = selectors.room_target(user=user, room=wire)
+                except NotFound:
+                    results.append((wire, None, False))
+                    continue
+                reduced = selectors.levels_reduced(user=user, target=fresh, levels=sub.levels)
+                results.append((wire, fresh, reduced))
+            return results
+
+        for wire, fresh, reduced in await self._db(check, check_session=True):
+            if wire not in self.subs:
+                continue
+            if fresh is None:
+                await self._error("access_lost", _("Du har inte längre åtkomst till rummet."), wire)
+                await self._drop(wire)
+                continue
+            self.subs[wire].target = fresh
+            if reduced:
+                await self._error(
+                    "access_changed",
+                    _("Din behörighet i rummet har ändrats. Prenumerera på nytt från början."),
+                    wire,
+                )
+
+    async def _lose_everything(self) -> None:
+        """The account is disabled or signed out: say so per room, then close (4403)."""
+        if self.closing:
+            return
+        self.closing = True
+        for wire in list(self.subs):
+            await self._error("access_lost", _("Du har inte längre åtkomst till rummet."), wire)
+        stored = [sub.target.stored for sub in self.subs.values()]
+        for s in stored:
+            await self._layer_call("group_discard", rooms.group_name(s), self.channel_name)
+        self.subs = {}
+        await self._leave(stored)
+        await self.close(code=CLOSE_ACCESS_LOST)
+
+    async def _drop(self, wire: str) -> None:
+        sub = self.subs.pop(wire)
+        await self._layer_call(
+            "group_discard", rooms.group_name(sub.target.stored), self.channel_name
+        )
+        if sub.target.name.kind != "inbox":
+            await self._leave([sub.target.stored])
+
+    # -- presence --------------------------------------------------------------------------
+
+    async def _enter(self, sub: Subscription) -> None:
+        stored, channel = sub.target.stored, self.channel_name
+
+        def enter(user: Any) -> list[dict[str, Any]]:
+            services.presence_enter(user=user, stored_room=stored, channel=channel)
+            return selectors.presence(stored_rooms=[stored])[stored]
+
+        people = await self._db(enter)
+        await self._show_presence(sub, people)
+        await self._announce_presence(stored, people)
+
+    async def _leave(self, stored: list[str]) -> None:
+        if not stored:
+            return
+        channel = self.channel_name
+
+        def leave(user: Any) -> dict[str, list[dict[str, Any]]]:
+            services.presence_leave(channel=channel, stored_rooms=stored)
+            return selectors.presence(stored_rooms=stored)
+
+        try:
+            after = await self._db(leave, as_user=False)
+        except Exception:
+            logger.warning("presence could not be updated", exc_info=True)
+            return
+        for room, people in after.items():
+            await self._announce_presence(room, people)
+
+    async def _announce_presence(self, stored: str, people: list[dict[str, Any]]) -> None:
+        await self._layer_call(
+            "group_send",
+            rooms.group_name(stored),
+            {"type": "room.presence", "room": stored, "people": people},
+        )
+
+    async def _show_presence(self, sub: Subscription, people: list[dict[str, Any]]) -> None:
+        if people == sub.people:
+            return
+        sub.people = people
+        await self._send({"type": "presence", "room": sub.target.wire, "people": people})
+
+    # -- the tick ------------------------------------------------------------------------
+
+    async def _tick_loop(self) -> None:
+        interval = setting("REALTIME_TICK_SECONDS", 5.0)
+        recheck_every = setting("REALTIME_ACCESS_RECHECK_SECONDS", 30.0)
+        last_recheck = time.monotonic()
+        while not self.closing:
+            await asyncio.sleep(interval)
+            try:
+                async with self.lock:
+                    if self.closing:
+                        return
+                    if time.monotonic() - last_recheck >= recheck_every:
+                        last_recheck = time.monotonic()
+                        await self._recheck()
+                    await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except AccountGone:
+                async with self.lock:
+                    await self._lose_everything()
+            except Exception:
+                logger.warning("realtime tick failed", exc_info=True)
+
+    async def _tick(self) -> None:
+        """Re-join groups (Redis may have lost them), refresh presence, catch up."""
+        for group in self._person_groups():
+            await self._layer_call("group_add", group, self.channel_name)
+        for sub in self.subs.values():
+            await self._layer_call(
+                "group_add", rooms.group_name(sub.target.stored), self.channel_name
+            )
+        stored = [sub.target.stored for sub in self.subs.values()]
+        channel = self.channel_name
+
+        def state(user: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+            services.presence_refresh(channel=channel)
+            return (
+                selectors.latest_seqs(stored_rooms=stored),
+                selectors.presence(stored_rooms=stored),
+            )
+
+        latest, people = await self._db(state, check_session=True)
+        for sub in list(self.subs.values()):
+            if latest.get(sub.target.stored, 0) > sub.cursor:
+                await self._catch_up(sub)
+            if sub.target.name.kind != "inbox":
+                await self._show_presence(sub, people.get(sub.target.stored, []))
+
+    # -- the one way to the database, the layer and the client -----------------------------
+
+    async def _db(
+        self, call: Callable[[Any], Any], *, as_user: bool = True, check_session: bool = False
+    ) -> Any:
+        user_id = self.user_id if as_user else None
+        return await database_sync_to_async(_run)(user_id, self.session_key, check_session, call)
+
+    async def _layer_call(self, method: str, *args: Any) -> None:
+        """A bounded channel-layer call; failure is logged, the tick retries what matters."""
+        if self.channel_layer is None:
+            return
+        try:
+            await asyncio.wait_for(
+                getattr(self.channel_layer, method)(*args),
+                timeout=setting("REALTIME_PUBLISH_TIMEOUT", 1.0),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.info("channel layer %s failed", method, exc_info=True)
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _error(self, code: str, message: str, ref: Any) -> None:
+        await self._send({"type": "error", "code": code, "message": message, "ref": ref})

@@ -1,0 +1,280 @@
+"""Reads of rooms: who may open which room, and each event as its recipient may see it.
+
+Every answer about access comes from ``consent.policy``. An unknown room and a room the
+person may not open give the same ``NotFound``. Opening a room and reading its history
+are recorded in the audit trail; the events themselves are rendered per recipient on
+every delivery, so a change of access applies to the next event already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from audit.services import record_atomic
+from consent import policy
+from coordination import vault
+from coordination.errors import NotFound
+from coordination.models import Case, Meeting
+from realtime import rooms
+from realtime.events import MESSAGE_KINDS
+from realtime.keys import KeyRing
+from realtime.models import Message, MessageVersion, Presence, RoomEvent, RoomSequence
+
+logger = logging.getLogger(__name__)
+
+WITHHELD = "withheld"
+_RANK = {policy.Level.NONE: 0, policy.Level.ANONYMISED: 1, policy.Level.IDENTIFIED: 2}
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, "SAMVERKA", {}).get(name, default))
+
+
+@dataclass(frozen=True)
+class RoomTarget:
+    """A room the person may open, with the case or meeting it belongs to."""
+
+    name: rooms.RoomName
+    case: Case | None = None
+    meeting: Meeting | None = None
+
+    @property
+    def wire(self) -> str:
+        return self.name.wire
+
+    @property
+    def stored(self) -> str:
+        return self.name.stored
+
+    @property
+    def context(self) -> policy.Context:
+        # The inbox shows notifications; case and meeting rooms show messages.
+        return policy.Context.NOTIFICATION if self.name.kind == "inbox" else policy.Context.MESSAGE
+
+
+def room_target(*, user: Any, room: object) -> RoomTarget:
+    """The room ``room`` names, if ``user`` may open it; otherwise ``NotFound``."""
+    user_id = user.pk if user is not None and user.is_authenticated else 0
+    name = rooms.parse(room, user_id)
+    if name is None:
+        raise NotFound()
+    if name.kind == "inbox":
+        if not policy.may_read_inbox(user):
+            raise NotFound()
+        return RoomTarget(name)
+    object_id = str(name.object_id)
+    if name.kind == "case":
+        case = Case.objects.select_related("owning_unit__agency").filter(pk=object_id).first()
+        if case is None or not policy.may_join_case_room(user, case):
+            raise NotFound()
+        return RoomTarget(name, case=case)
+    meeting = (
+        Meeting.objects.select_related("forum", "case__owning_unit__agency")
+        .filter(pk=object_id)
+        .first()
+    )
+    if meeting is None or not policy.may_join_meeting(user, meeting):
+        raise NotFound()
+    return RoomTarget(name, case=meeting.case, meeting=meeting)
+
+
+def room_open(*, user: Any, room: object) -> RoomTarget:
+    """``room_target``, with the opening recorded: who had which thread open, and when."""
+    target = room_target(user=user, room=room)
+    _record(user, target, "room.opened", {})
+    return target
+
+
+def _record(user: Any, target: RoomTarget, action: str, detail: dict[str, Any]) -> None:
+    if target.name.kind == "inbox":
+        return  # the person's own notifications, no case information behind them
+    decision = (
+        policy.case_access(user, target.case, target.context, meeting=target.meeting)
+        if target.case is not None
+        else None
+    )
+    record_atomic(
+        actor=user,
+        action=action,
+        case=target.case,
+        legal_basis=decision.basis if decision else "",
+        detail={
+            "room": target.wire,
+            "level": str(decision.level) if decision else "",
+            "flagged": bool(decision and decision.flagged),
+            **detail,
+        },
+    )
+
+
+@dataclass
+class Levels:
+    """Disclosure levels of one person for the cases seen in one room, asked once each."""
+
+    by_case: dict[uuid.UUID, policy.Level] = field(default_factory=dict)
+
+    def of(self, user: Any, target: RoomTarget, case: Case) -> policy.Level:
+        if case.pk not in self.by_case:
+            self.by_case[case.pk] = policy.case_access(
+                user, case, target.context, meeting=target.meeting
+            ).level
+        return self.by_case[case.pk]
+
+
+def levels_reduced(*, user: Any, target: RoomTarget, levels: Levels) -> bool:
+    """Whether any level remembered in ``levels`` is lower now (the caches are renewed)."""
+    reduced = False
+    cases = Case.objects.in_bulk(list(levels.by_case))
+    for case_id, before in list(levels.by_case.items()):
+        case = cases.get(case_id)
+        now = (
+            policy.case_access(user, case, target.context, meeting=target.meeting).level
+            if case is not None
+            else policy.Level.NONE
+        )
+        if _RANK[now] < _RANK[before]:
+            reduced = True
+        levels.by_case[case_id] = now
+    return reduced
+
+
+@dataclass(frozen=True)
+class Rendered:
+    seq: int
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    events: list[Rendered]
+    latest: int  # the room's latest sequence number, read after the events
+    has_more: bool
+
+
+def room_events(
+    *, user: Any, target: RoomTarget, since: int, limit: int, levels: Levels | None = None
+) -> EventBatch:
+    """Events with seq > ``since`` in order, at most ``limit``, each as ``user`` may see it."""
+    levels = levels if levels is not None else Levels()
+    rows = list(
+        RoomEvent.objects.filter(room=target.stored, seq__gt=since)
+        .select_related("case")
+        .order_by("seq")[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    texts = _Texts(rows)
+    events = [Rendered(row.seq, _render(row, user, target, levels, texts)) for row in rows]
+    latest = (
+        RoomSequence.objects.filter(room=target.stored).values_list("last", flat=True).first() or 0
+    )
+    return EventBatch(events=events, latest=latest, has_more=has_more)
+
+
+def room_history(
+    *, user: Any, room: object, since: int, limit: int
+) -> tuple[RoomTarget, EventBatch]:
+    """A page of a room's history for the REST API; the read is recorded."""
+    target = room_target(user=user, room=room)
+    batch = room_events(user=user, target=target, since=since, limit=limit)
+    _record(user, target, "room.history_read", {"since": since, "events": len(batch.events)})
+    return target, batch
+
+
+class _Texts:
+    """The messages and versions a batch of events refers to, fetched in two queries."""
+
+    def __init__(self, rows: list[RoomEvent]) -> None:
+        wanted = [
+            (row.payload.get("message_id"), row.payload.get("version"))
+            for row in rows
+            if row.kind in MESSAGE_KINDS
+        ]
+        ids = {m for m, _n in wanted if m}
+        self.messages = {
+            str(m.id): m for m in Message.objects.filter(id__in=ids).select_related("case")
+        }
+        self.versions = {
+            (str(v.message_id), v.number): v.ciphertext
+            for v in MessageVersion.objects.filter(message_id__in=ids)
+        }
+        self.keys = KeyRing()
+
+    def body(self, event: dict[str, Any], level: policy.Level | None) -> tuple[str | None, str]:
+        """The text this recipient may read, or None and why not."""
+        message = self.messages.get(str(event.get("message_id")))
+        blob = self.versions.get((str(event.get("message_id")), int(event.get("version") or 0)))
+        if message is None or blob is None:
+            return None, "unreadable"
+        if message.deleted_at is not None:
+            return None, "deleted"
+        if message.case is not None and message.case.erased_at is not None:
+            return None, "erased"
+        # Free text may name anyone; only those who may see the case identified read it.
+        if level is not None and level is not policy.Level.IDENTIFIED:
+            return None, WITHHELD
+        try:
+            return self.keys.open(message, int(event["version"]), blob), ""
+        except vault.CaseErased:
+            return None, "erased"
+        except vault.VaultError:
+            logger.warning("message %s version %s does not decrypt", message.id, event["version"])
+            return None, "unreadable"
+
+
+def _render(
+    row: RoomEvent, user: Any, target: RoomTarget, levels: Levels, texts: _Texts
+) -> dict[str, Any]:
+    level: policy.Level | None = None
+    if row.case is not None:
+        level = levels.of(user, target, row.case)
+        if level is policy.Level.NONE:
+            return {"kind": WITHHELD}
+    payload = row.payload
+    if "views" in payload:
+        variant = payload["views"].get(str(level)) if level is not None else None
+        if variant is None:
+            return {"kind": WITHHELD}
+        event = {"kind": row.kind, **variant}
+    else:
+        event = dict(payload)
+    if row.kind in MESSAGE_KINDS:
+        body, hidden = texts.body(event, level)
+        event["body"] = body
+        if hidden:
+            event["hidden"] = hidden
+    return event
+
+
+def latest_seqs(*, stored_rooms: list[str]) -> dict[str, int]:
+    return dict(RoomSequence.objects.filter(room__in=stored_rooms).values_list("room", "last"))
+
+
+def presence_stale_after() -> dt.timedelta:
+    tick = _setting("REALTIME_TICK_SECONDS", 5.0)
+    return dt.timedelta(seconds=max(3 * tick, 10.0))
+
+
+def presence(*, stored_rooms: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Who has each room open now: one entry per person, however many tabs they have."""
+    cutoff = timezone.now() - presence_stale_after()
+    people: dict[str, dict[int, dict[str, Any]]] = {room: {} for room in stored_rooms}
+    rows = Presence.objects.filter(room__in=stored_rooms, seen_at__gte=cutoff).select_related(
+        "user"
+    )
+    for row in rows:
+        people[row.room][row.user_id] = {
+            "id": row.user_id,
+            "name": row.user.get_full_name() or row.user.get_username(),
+        }
+    return {
+        room: sorted(found.values(), key=lambda p: (p["name"], p["id"]))
+        for room, found in people.items()
+    }
