@@ -5,19 +5,52 @@ answers never reveal whether a case exists to someone who may not see it.
 
 Secrecy (OSL 8 kap) applies at every boundary between agencies and between units of
 one agency, so the default is that nothing crosses. Within the owning unit, the case's
-assigned officers and the unit's lead and deputies work with the case.
+assigned officers and the unit's lead and deputies work with the case. Outside it, a
+person sees a case only
+
+* in a meeting where it is presented: internally within the owning authority, anonymised,
+  or with the client's valid consent covering the meeting's forum or the person's agency
+  (only the categories the consent covers);
+* as the recipient of a recorded disclosure (a referral), while its basis still holds:
+  a consent that is still valid, or a basis that needs no consent.
+
+Skyddade personuppgifter: identity never leaves the owning unit (outside it the level is
+at most anonymised and the address is shown to nobody), and such cases appear neither
+in search results nor in notification texts outside the owning unit.
+
+``may_disclose`` answers whether a person may disclose given fields of a case to a
+recipient on a legal basis from the catalogue, and if not, says in Swedish what is missing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from consent.models import (
+    CATEGORY_FIELDS,
+    PURPOSE_CONTEXTS,
+    Consent,
+    ConsentStatus,
+    Disclosure,
+    DisclosureLevel,
+    InformationCategory,
+    LegalBasis,
+    PurposeCode,
+    categories_of,
+)
 from coordination.models import (
+    Agency,
+    AgencyKind,
     Case,
+    Forum,
     Invitation,
     InvitationAnswer,
     Meeting,
@@ -64,6 +97,14 @@ IDENTITY_FIELDS = frozenset(
     }
 )
 ADDRESS_FIELDS = frozenset({"address"})
+# What the case says beyond who it is about (see consent/models.py for the categories).
+CONTENT_FIELDS = frozenset(
+    CATEGORY_FIELDS[InformationCategory.SITUATION]
+    | CATEGORY_FIELDS[InformationCategory.RISK]
+    | CATEGORY_FIELDS[InformationCategory.HEALTH]
+    | CATEGORY_FIELDS[InformationCategory.SUPPORT]
+)
+ALL_FIELDS = IDENTITY_FIELDS | CONTENT_FIELDS
 
 
 class Basis(enum.StrEnum):
@@ -72,6 +113,7 @@ class Basis(enum.StrEnum):
     OWNING_UNIT = "owning_unit"  # works with the case in the unit that owns it
     SAME_AUTHORITY = "same_authority"  # internal forum of the owning authority (styrgrupp)
     ANONYMISED = "anonymised"  # nobody outside the owning unit can tell who it is
+    CONSENT = "consent"  # the client's consent (OSL 12 kap 2 §), within its scope
 
 
 @dataclass(frozen=True)
@@ -80,6 +122,7 @@ class Decision:
     fields: frozenset[str] = frozenset()
     basis: str = ""
     flagged: bool = False  # access to a protected identity, for the access-log review
+    consent_id: str = ""  # the consent a disclosure relies on, when its basis needs one
 
     @property
     def allowed(self) -> bool:
@@ -87,6 +130,19 @@ class Decision:
 
 
 DENY = Decision(Level.NONE)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """``may_disclose``'s no: a stable code and, in Swedish, what is missing."""
+
+    code: str
+    reason: str
+    level: Level = Level.NONE
+
+    @property
+    def allowed(self) -> bool:
+        return False
 
 
 def _active(user: Any) -> bool:
@@ -130,10 +186,23 @@ def case_access(
     """
     if not _active(user):
         return DENY
-    if not works_on_case(user, case):
-        if meeting is None:
-            return DENY
+    if works_on_case(user, case):
+        return _owner_access(case, context)
+    if context is Context.SEARCH:
+        return DENY  # search results list only cases the person works on
+    if context is Context.NOTIFICATION and case.protected_identity:
+        return DENY
+    if meeting is not None:
         return _presented_case_access(user, case, meeting)
+    if context is Context.REFERRAL:
+        return _disclosed_case_access(user, case)
+    if context is Context.NOTIFICATION:
+        return _notified_case_access(user, case)
+    return DENY
+
+
+def _owner_access(case: Case, context: Context) -> Decision:
+    """What the people who work with the case in the owning unit see."""
     if case.erased_at is not None:
         return Decision(Level.ANONYMISED, frozenset(), Basis.OWNING_UNIT)
     if context is Context.SEARCH and case.protected_identity:
@@ -141,7 +210,7 @@ def case_access(
     if context is Context.NOTIFICATION and case.protected_identity:
         return Decision(Level.ANONYMISED, frozenset(), Basis.OWNING_UNIT, flagged=True)
     return Decision(
-        Level.IDENTIFIED, IDENTITY_FIELDS, Basis.OWNING_UNIT, flagged=case.protected_identity
+        Level.IDENTIFIED, ALL_FIELDS, Basis.OWNING_UNIT, flagged=case.protected_identity
     )
 
 
@@ -225,12 +294,29 @@ def _presented_case_access(user: Any, case: Case, meeting: Meeting) -> Decision:
         if case.protected_identity:
             # Identity never leaves the owning unit, not even within the authority.
             return Decision(Level.ANONYMISED, frozenset(), Basis.SAME_AUTHORITY, flagged=True)
-        return Decision(Level.IDENTIFIED, IDENTITY_FIELDS - ADDRESS_FIELDS, Basis.SAME_AUTHORITY)
+        return Decision(Level.IDENTIFIED, ALL_FIELDS - ADDRESS_FIELDS, Basis.SAME_AUTHORITY)
     if mode == PresentationMode.ANONYMISED:
         return Decision(
             Level.ANONYMISED, frozenset(), Basis.ANONYMISED, flagged=case.protected_identity
         )
+    if mode == PresentationMode.CONSENTED:
+        return _consented_presentation_access(user, case, meeting)
     return DENY
+
+
+def _consented_presentation_access(user: Any, case: Case, meeting: Meeting) -> Decision:
+    """Only what a valid consent covering this forum or the person's agency covers.
+
+    Without such a consent the answer is none: a consented presentation is never
+    silently turned into an anonymised one.
+    """
+    fields = consented_fields(user, case, Context.PRESENTATION, forum=meeting.forum)
+    if not fields:
+        return DENY
+    if case.protected_identity:
+        # Identity never leaves the owning unit, whatever the client consented to.
+        return Decision(Level.ANONYMISED, fields & CONTENT_FIELDS, Basis.CONSENT, flagged=True)
+    return Decision(Level.IDENTIFIED, fields, Basis.CONSENT)
 
 
 def _same_authority(user: Any, case: Case) -> bool:
@@ -242,19 +328,363 @@ def may_join_case_room(user: Any, case: Case) -> bool:
     return case_access(user, case, Context.MESSAGE).allowed
 
 
-def may_read_inbox(user: Any) -> bool:
-    """Everyone signed in with an active account has their own inbox, and only that one."""
-    return _active(user)
+# --- consent and disclosures ---------------------------------------------------------------
 
 
-def message_check_required(meeting: Meeting | None) -> bool:
-    """Whether what is written in a meeting must first be checked for identifying data:
-    so whenever a case is presented there anonymised, since its participants outside the
-    owning unit must not be able to tell who it is about.
+def _today(on: dt.date | None) -> dt.date:
+    return on if on is not None else timezone.localdate()
+
+
+def _agency_ids(user: Any) -> set[Any]:
+    return set(Membership.objects.filter(user=user).values_list("unit__agency_id", flat=True))
+
+
+def _forum_ids(user: Any) -> set[Any]:
+    """Forums the person sits in for their unit (as member or section lead)."""
+    return set(
+        Forum.objects.filter(
+            member_units__memberships__user=user,
+            member_units__memberships__role__in=[Role.FORUM_MEMBER, Role.SECTION_LEAD],
+        ).values_list("id", flat=True)
+    )
+
+
+def consent_reaches(consent: Consent, *, forum: Forum | None, agency_ids: set[Any]) -> bool:
+    """Whether the consent names the forum, or one of the given agencies, as a recipient."""
+    if forum is not None and consent.recipient_forums.filter(pk=forum.pk).exists():
+        return True
+    return consent.recipient_agencies.filter(pk__in=agency_ids).exists()
+
+
+def consented_fields(
+    user: Any,
+    case: Case,
+    context: Context,
+    *,
+    forum: Forum | None = None,
+    on: dt.date | None = None,
+) -> frozenset[str]:
+    """Fields that valid consents let ``user`` see of ``case`` in ``context``.
+
+    A consent counts when it is neither revoked nor outside its validity on ``on``
+    (today), its purpose allows ``context``, and its recipients include ``forum`` or the
+    person's agency.
     """
-    if meeting is None:
-        return False
-    return Presentation.objects.filter(meeting=meeting, mode=PresentationMode.ANONYMISED).exists()
+    if not _active(user):
+        return frozenset()
+    today = _today(on)
+    agency_ids = _agency_ids(user)
+    covered: set[str] = set()
+    for consent in Consent.objects.filter(case=case):
+        if consent.status(today) is not ConsentStatus.VALID:
+            continue
+        if str(context) not in PURPOSE_CONTEXTS.get(consent.purpose_code, frozenset()):
+            continue
+        if not consent_reaches(consent, forum=forum, agency_ids=agency_ids):
+            continue
+        covered |= consent.fields
+    return frozenset(covered)
+
+
+def disclosure_still_holds(disclosure: Disclosure, on: dt.date | None = None) -> bool:
+    """A disclosure gives access while its consent is valid, or if its basis needs none."""
+    if disclosure.consent is not None:
+        return disclosure.consent.status(_today(on)) is ConsentStatus.VALID
+    return not disclosure.basis.requires_consent
+
+
+def disclosures_to(user: Any, case: Case, *, on: dt.date | None = None) -> list[Disclosure]:
+    """Disclosures of ``case`` made to ``user`` (as person, unit, agency or forum) that hold.
+
+    A disclosure to a named person reaches only that person; one to a unit, the unit's
+    people; one to an agency, everybody in it; one to a forum, the forum's members.
+    """
+    if not _active(user):
+        return []
+    memberships = Membership.objects.filter(user=user)
+    to_user = Q(recipient_person=user)
+    to_unit = Q(recipient_person__isnull=True, recipient_unit__in=memberships.values("unit_id"))
+    to_agency = Q(
+        recipient_person__isnull=True,
+        recipient_unit__isnull=True,
+        recipient_agency__in=memberships.values("unit__agency_id"),
+    )
+    to_forum = Q(recipient_person__isnull=True, recipient_forum__in=_forum_ids(user))
+    rows = (
+        Disclosure.objects.filter(case=case)
+        .filter(to_user | to_unit | to_agency | to_forum)
+        .select_related("basis", "consent")
+        .order_by("-created_at")
+    )
+    return [row for row in rows if disclosure_still_holds(row, on)]
+
+
+def disclosed_fields(user: Any, case: Case, *, on: dt.date | None = None) -> frozenset[str]:
+    """Fields of ``case`` disclosed to ``user`` on a basis that still holds."""
+    fields: set[str] = set()
+    for disclosure in disclosures_to(user, case, on=on):
+        fields |= set(disclosure.fields)
+    return frozenset(fields)
+
+
+def _disclosed_case_access(user: Any, case: Case) -> Decision:
+    rows = disclosures_to(user, case)
+    if not rows:
+        return DENY
+    identified = [r for r in rows if r.level == DisclosureLevel.IDENTIFIED]
+    basis = (identified or rows)[0].basis_code
+    if case.erased_at is not None:
+        return Decision(Level.ANONYMISED, frozenset(), basis)
+    fields = frozenset(f for r in rows for f in r.fields)
+    if case.protected_identity:
+        # Even a disclosure recorded with identity shows none of it outside the owning unit.
+        return Decision(Level.ANONYMISED, fields & CONTENT_FIELDS, basis, flagged=True)
+    if not identified:
+        return Decision(Level.ANONYMISED, fields & CONTENT_FIELDS, basis)
+    return Decision(Level.IDENTIFIED, fields, basis)
+
+
+def _notified_case_access(user: Any, case: Case) -> Decision:
+    """A recipient's notifications name the case by reference only."""
+    rows = disclosures_to(user, case)
+    if not rows:
+        return DENY
+    return Decision(Level.ANONYMISED, frozenset(), rows[0].basis_code)
+
+
+_CONTEXT_LABELS = {
+    "presentation": "ärendedragning",
+    "referral": "remiss",
+    "message": "meddelande",
+    "export": "export",
+}
+
+
+def _purpose_label(code: str) -> str:
+    return str(PurposeCode(code).label) if code in PurposeCode.values else code
+
+
+def _kind_label(kind: str) -> str:
+    return str(AgencyKind(kind).label) if kind in AgencyKind.values else kind
+
+
+def _category_labels(fields: Iterable[str]) -> str:
+    return ", ".join(str(InformationCategory(c).label) for c in categories_of(fields))
+
+
+def _recipient_agencies(recipient: Agency | Unit | Forum) -> list[Agency]:
+    if isinstance(recipient, Agency):
+        return [recipient]
+    if isinstance(recipient, Unit):
+        return [recipient.agency]
+    return list(Agency.objects.filter(units__forums=recipient).distinct().order_by("name"))
+
+
+def _recipient_name(recipient: Agency | Unit | Forum) -> str:
+    if isinstance(recipient, Unit):
+        return f"{recipient.agency.name}, {recipient.name}"
+    return recipient.name
+
+
+def may_see_consents(user: Any, case: Case) -> bool:
+    """The consents of a case are for the people who work with it."""
+    return works_on_case(user, case)
+
+
+def may_disclose(
+    user: Any,
+    case: Case,
+    recipient: Agency | Unit | Forum,
+    basis: LegalBasis,
+    fields: Iterable[str],
+    *,
+    context: Context = Context.REFERRAL,
+    on: dt.date | None = None,
+) -> Decision | Refusal:
+    """May ``user`` disclose ``fields`` of ``case`` to ``recipient`` on ``basis``?
+
+    The answer is a Decision (level, fields, basis, and the consent relied on) or a
+    Refusal saying, in Swedish, what is missing. A person still decides each disclosure:
+    this only says whether the decision would be lawful by the catalogue.
+    """
+    wanted = frozenset(fields)
+    if not works_on_case(user, case):
+        return Refusal("not_found", _("Finns inte, eller så saknar du behörighet."))
+    if case.erased_at is not None:
+        return Refusal("case_erased", _("Ärendet är gallrat; inget kan lämnas ut."))
+    if not basis.active:
+        return Refusal(
+            "basis_inactive",
+            _("Rättslig grund %(basis)s används inte längre.") % {"basis": basis.title},
+        )
+    if not wanted:
+        return Refusal("no_fields", _("Välj vilka uppgifter som ska lämnas ut."))
+    if wanted - ALL_FIELDS:
+        return Refusal("unknown_fields", _("Okända uppgifter kan inte lämnas ut."))
+    if isinstance(recipient, Unit) and recipient.pk == case.owning_unit_id:
+        return Refusal(
+            "own_unit", _("Mottagaren är ärendets egen enhet; inget lämnas ut över en gräns.")
+        )
+    agencies = _recipient_agencies(recipient)
+    if not agencies:
+        return Refusal("no_recipient", _("Forumet har inga deltagande enheter."))
+    refusal = _basis_refusal(case, basis, agencies, wanted)
+    if refusal is not None:
+        return refusal
+    if case.protected_identity and wanted & IDENTITY_FIELDS:
+        return Refusal(
+            "protected_identity",
+            _(
+                "Ärendet har skyddade personuppgifter: identitetsuppgifter lämnar aldrig "
+                "den ägande enheten."
+            ),
+        )
+    level = Level.ANONYMISED if basis.level == DisclosureLevel.ANONYMISED else Level.IDENTIFIED
+    consent_id = ""
+    if basis.requires_consent:
+        found = _covering_consent(case, recipient, agencies, wanted, context, _today(on))
+        if isinstance(found, Refusal):
+            return found
+        consent_id = str(found.pk)
+    return Decision(level, wanted, basis.code, case.protected_identity, consent_id)
+
+
+def _basis_refusal(
+    case: Case, basis: LegalBasis, agencies: list[Agency], wanted: frozenset[str]
+) -> Refusal | None:
+    """What the catalogue entry itself does not allow, or None."""
+    sender = case.owning_unit.agency
+    for agency in agencies:
+        direction = {
+            "basis": basis.title,
+            "sender": _kind_label(sender.kind),
+            "recipient": _kind_label(agency.kind),
+        }
+        message = _("Rättslig grund %(basis)s gäller inte från %(sender)s till %(recipient)s.")
+        if sender.kind not in basis.sender_kinds:
+            return Refusal("basis_direction", message % direction)
+        if agency.kind not in basis.recipient_kinds:
+            return Refusal("basis_direction", message % direction)
+        if basis.same_agency_only and agency.pk != sender.pk:
+            return Refusal(
+                "basis_same_agency",
+                _("Rättslig grund %(basis)s gäller bara inom samma myndighet.")
+                % {"basis": basis.title},
+            )
+    allowed = _basis_fields(basis)
+    if wanted - allowed:
+        return Refusal(
+            "basis_fields",
+            _("Rättslig grund %(basis)s omfattar inte: %(categories)s.")
+            % {"basis": basis.title, "categories": _category_labels(wanted - allowed)},
+        )
+    if basis.level == DisclosureLevel.ANONYMISED and wanted & IDENTITY_FIELDS:
+        return Refusal(
+            "anonymised_identity",
+            _("Avidentifierade uppgifter får inte innehålla: %(categories)s.")
+            % {"categories": _category_labels(wanted & IDENTITY_FIELDS)},
+        )
+    return None
+
+
+def _basis_fields(basis: LegalBasis) -> frozenset[str]:
+    if not basis.categories:
+        return ALL_FIELDS
+    covered: set[str] = set()
+    for category in basis.categories:
+        covered |= CATEGORY_FIELDS.get(str(category), frozenset())
+    return frozenset(covered)
+
+
+def _covering_consent(
+    case: Case,
+    recipient: Agency | Unit | Forum,
+    agencies: list[Agency],
+    wanted: frozenset[str],
+    context: Context,
+    today: dt.date,
+) -> Consent | Refusal:
+    """A consent that covers this disclosure, or the refusal of the nearest miss.
+
+    Each consent is checked step by step; when none passes, the one that got furthest
+    explains what is missing (the newest one if several got as far).
+    """
+    consents = list(Consent.objects.filter(case=case).order_by("-recorded_at"))
+    if not consents:
+        return Refusal("consent_missing", _("Det finns inget samtycke i ärendet."))
+    nearest: tuple[int, Refusal] | None = None
+    for consent in consents:
+        outcome = _consent_check(consent, recipient, agencies, wanted, context, today)
+        if outcome is None:
+            return consent
+        if nearest is None or outcome[0] > nearest[0]:
+            nearest = outcome
+    assert nearest is not None
+    return nearest[1]
+
+
+def _consent_check(
+    consent: Consent,
+    recipient: Agency | Unit | Forum,
+    agencies: list[Agency],
+    wanted: frozenset[str],
+    context: Context,
+    today: dt.date,
+) -> tuple[int, Refusal] | None:
+    status = consent.status(today)
+    if status is ConsentStatus.REVOKED:
+        assert consent.revoked_at is not None
+        revoked_on = timezone.localdate(consent.revoked_at).isoformat()
+        return 0, Refusal(
+            "consent_revoked", _("Samtycket återkallades %(date)s.") % {"date": revoked_on}
+        )
+    if status is ConsentStatus.PENDING:
+        return 1, Refusal(
+            "consent_pending",
+            _("Samtycket gäller först från %(date)s.") % {"date": consent.valid_from.isoformat()},
+        )
+    if status is ConsentStatus.EXPIRED:
+        return 2, Refusal(
+            "consent_expired",
+            _("Samtycket har gått ut (det gällde till och med %(date)s).")
+            % {"date": consent.valid_to.isoformat()},
+        )
+    missing = _consent_missing_recipient(consent, recipient, agencies)
+    if missing is not None:
+        return 3, Refusal(
+            "consent_recipient", _("Samtycket omfattar inte %(name)s.") % {"name": missing}
+        )
+    if wanted - consent.fields:
+        return 4, Refusal(
+            "consent_category",
+            _("Samtycket omfattar inte uppgifterna: %(categories)s.")
+            % {"categories": _category_labels(wanted - consent.fields)},
+        )
+    if str(context) not in PURPOSE_CONTEXTS.get(consent.purpose_code, frozenset()):
+        return 5, Refusal(
+            "consent_purpose",
+            _("Samtycket gäller %(purpose)s, inte %(context)s.")
+            % {
+                "purpose": _purpose_label(consent.purpose_code),
+                "context": _CONTEXT_LABELS.get(str(context), str(context)),
+            },
+        )
+    return None
+
+
+def _consent_missing_recipient(
+    consent: Consent, recipient: Agency | Unit | Forum, agencies: list[Agency]
+) -> str | None:
+    """The recipient the consent does not name, or None when it names them all."""
+    if isinstance(recipient, Forum):
+        if consent.recipient_forums.filter(pk=recipient.pk).exists():
+            return None
+        return recipient.name
+    named = set(consent.recipient_agencies.values_list("pk", flat=True))
+    for agency in agencies:
+        if agency.pk not in named:
+            return agency.name
+    return None
 
 
 # -- audit ---------------------------------------------------------------------------------
