@@ -238,7 +238,11 @@ def review(request: HttpRequest, review_id: uuid.UUID) -> HttpResponse:
             "open": current.status == ReviewStatus.OPEN,
             "finish_form": finish_form,
             "unmarked": sum(1 for i in items if not i.verdict),
-            "reason_labels": dict(ReviewReason.choices),
+            "rule_counts": [
+                (label, current.rule_counts[code])
+                for code, label in ReviewReason.choices
+                if code in current.rule_counts
+            ],
         },
         status=status,
     )

@@ -76,7 +76,7 @@ def test_a_checkpoint_is_signed_every_n_entries() -> None:
 
 
 @pytest.mark.django_db
-def test_a_checkpoint_is_signed_when_the_oldest_unsigned_entry_is_t_seconds_old(
+def test_a_checkpoint_is_signed_when_entries_wait_and_the_last_one_is_t_seconds_old(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     start = timezone.now()
