@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("coordination.api.urls")),
+    path("api/v1/", include("realtime.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("audit.urls")),
     path("", include("consent.urls")),

@@ -328,6 +328,21 @@ def may_join_case_room(user: Any, case: Case) -> bool:
     return case_access(user, case, Context.MESSAGE).allowed
 
 
+def may_read_inbox(user: Any) -> bool:
+    """Everyone signed in with an active account has their own inbox, and only that one."""
+    return _active(user)
+
+
+def message_check_required(meeting: Meeting | None) -> bool:
+    """Whether what is written in a meeting must first be checked for identifying data:
+    so whenever a case is presented there anonymised, since its participants outside the
+    owning unit must not be able to tell who it is about.
+    """
+    if meeting is None:
+        return False
+    return Presentation.objects.filter(meeting=meeting, mode=PresentationMode.ANONYMISED).exists()
+
+
 # --- consent and disclosures ---------------------------------------------------------------
 
 
