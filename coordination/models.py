@@ -339,6 +339,10 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The routine it was convened under: its checklist and escalation rules apply.
+    routine = models.ForeignKey(
+        "Routine", on_delete=models.PROTECT, null=True, blank=True, related_name="meetings"
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -354,6 +358,13 @@ class InvitationAnswer(models.TextChoices):
     ACCEPTED = "accepted", _("kommer")
     DECLINED = "declined", _("kommer inte")
     DELEGATED = "delegated", _("delegerat")
+
+
+class InvitationOrigin(models.TextChoices):
+    CALLED = "called", _("kallad")
+    DELEGATED = "delegated", _("delegerad")
+    ESCALATED = "escalated", _("eskalerad till ersättare")
+    ON_CALL = "on_call", _("eskalerad till socialjouren")
 
 
 class Invitation(models.Model):
@@ -381,6 +392,17 @@ class Invitation(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How the person came to be called, and by which earlier invitation (delegation or
+    # escalation), so the answers page can show the chain per section.
+    origin = models.CharField(
+        _("kallad genom"),
+        max_length=10,
+        choices=InvitationOrigin.choices,
+        default=InvitationOrigin.CALLED,
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="followers"
+    )
 
     class Meta:
         constraints = [
@@ -419,3 +441,140 @@ class Presentation(models.Model):
         ]
         verbose_name = _("ärendedragning")
         verbose_name_plural = _("ärendedragningar")
+
+
+def _default_office_hours() -> dict[str, list[str]]:
+    # Monday to Thursday 08:00–16:30, Friday 08:00–16:00; weekends closed (socialjour).
+    hours = {str(day): ["08:00", "16:30"] for day in range(4)}
+    hours["4"] = ["08:00", "16:00"]
+    return hours
+
+
+class Routine(models.Model):
+    """A municipality's routine for convening a forum, e.g. "Hot och våld i nära relation".
+
+    The text and checklist belong to the municipality, not to the code: a coordinator
+    changes them. ``office_hours`` maps an ISO weekday (0 = Monday) to ``[start, end]``
+    in local time; outside them an unanswered call goes to the on-call person.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="routines", verbose_name=_("kommun")
+    )
+    forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, related_name="routines", verbose_name=_("forum")
+    )
+    name = models.CharField(_("namn"), max_length=200)
+    text = models.TextField(_("rutinens text"))
+    # A list of {"key": "...", "text": "..."}; the key stays stable when the text is edited.
+    checklist = models.JSONField(_("checklista"), default=list, blank=True)
+    # Incident kinds whose registration offers to convene under this routine.
+    trigger_kinds = models.JSONField(_("utlösande händelser"), default=list, blank=True)
+    escalation_minutes = models.PositiveSmallIntegerField(
+        _("eskalera efter minuter utan svar"), default=15
+    )
+    office_hours = models.JSONField(_("kontorstid"), default=_default_office_hours)
+    on_call_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("jourenhet"),
+    )
+    on_call_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("jourhavande"),
+    )
+    active = models.BooleanField(_("gäller"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="routine_unique_name_per_municipality"
+            )
+        ]
+        verbose_name = _("rutin")
+        verbose_name_plural = _("rutiner")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("pågår")
+    DONE = "done", _("klar")
+
+
+class Action(models.Model):
+    """An åtgärd / beslut a section took responsibility for in a meeting, followed to done.
+
+    The text may name the client, so it is encrypted with the case key (field
+    ``action:<id>``) and becomes unreadable when the case is erased.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
+    owner_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="actions", verbose_name=_("ansvarig enhet")
+    )
+    owner_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_actions",
+        verbose_name=_("ansvarig person"),
+    )
+    text_ciphertext = models.BinaryField()
+    due_date = models.DateField(_("klart senast"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    done_at = models.DateTimeField(_("klarmarkerad"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["owner_person", "status"], name="action_owner_status")]
+        verbose_name = _("åtgärd")
+        verbose_name_plural = _("åtgärder")
+
+
+class Minutes(models.Model):
+    """A meeting's protokoll, frozen at close.
+
+    ``sha256`` is over the canonical JSON of the content and also stands in the audit
+    trail. The content may name the client, so it is stored encrypted with the case key
+    (field ``minutes:<meeting id>``), like messages and briefs.
+    """
+
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.PROTECT, primary_key=True, related_name="minutes"
+    )
+    content_ciphertext = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("protokoll")
+        verbose_name_plural = _("protokoll")
+
+
+# The konsultativ grupp, referrals and concern reports live in their own module.
+from coordination import models_consultation  # noqa: E402, F401
