@@ -232,3 +232,6 @@ SAMVERKA = {
     "REALTIME_SEND_BURST": 10,
     "REALTIME_SENDS_PER_SECOND": 5,
 }
+
+# Links in e-mail (calls to meetings) point here; the site's own address in production.
+SAMVERKA_BASE_URL = os.environ.get("SAMVERKA_BASE_URL", "http://localhost:8000")

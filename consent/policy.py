@@ -702,6 +702,65 @@ def _consent_missing_recipient(
     return None
 
 
+# Styrgrupp meetings (DESIGN.md §2.1): who convenes, runs, records and follows up.
+
+
+def may_convene(user: Any, case: Case) -> bool:
+    """A styrgrupp about a case is convened by the people who work with the case."""
+    return may_change_case(user, case)
+
+
+def may_manage_meeting(user: Any, meeting: Meeting) -> bool:
+    """Opening and closing a meeting: its convener, or someone who works with its case."""
+    if not _active(user):
+        return False
+    if meeting.convened_by_id == user.pk:
+        return True
+    if meeting.case is None:
+        return False
+    return works_on_case(user, meeting.case)
+
+
+def may_record_action(user: Any, meeting: Meeting) -> bool:
+    """Every participant records their section's responsibility and decisions."""
+    if may_manage_meeting(user, meeting):
+        return True
+    return may_join_meeting(user, meeting)
+
+
+def may_follow_action(user: Any, action: Any) -> bool:
+    """An action's text and its completion: the owner, the owning section's leads, the
+    person who recorded it and the people who work with the case."""
+    if not _active(user):
+        return False
+    if action.owner_person_id == user.pk:
+        return True
+    if action.created_by_id == user.pk:
+        return True
+    if leads_unit(user, action.owner_unit):
+        return True
+    return works_on_case(user, action.case)
+
+
+def followed_up_municipalities(user: Any) -> QuerySet[Any]:
+    """The municipalities whose meeting statistics ``user`` follows up (as coordinator)."""
+    from coordination.models import Municipality
+
+    if not _active(user):
+        return Municipality.objects.none()
+    return Municipality.objects.filter(
+        agencies__units__memberships__user=user,
+        agencies__units__memberships__role=Role.COORDINATOR,
+    ).distinct()
+
+
+def may_configure_routine(user: Any, municipality: Any) -> bool:
+    """A municipality's routines are kept by its coordinators (and administrators)."""
+    if may_administer(user):
+        return True
+    return followed_up_municipalities(user).filter(pk=municipality.pk).exists()
+
+
 # -- audit ---------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from coordination.models import (
     Agency,
     AgencyKind,
     CaseCategory,
+    ForumKind,
     IncidentKind,
     Municipality,
     RiskInstrument,
@@ -57,7 +58,14 @@ AGENCIES: list[tuple[str, str, str | None, list[str]]] = [
         MOTALA,
         AgencyKind.SOCIAL_SERVICES,
         "0583",
-        ["Barn och unga", "Vuxen", "Försörjningsstöd", "Funktionsstöd", "Ledning och samordning"],
+        [
+            "Barn och unga",
+            "Vuxen",
+            "Försörjningsstöd",
+            "Funktionsstöd",
+            "Ledning och samordning",
+            "Socialjour",
+        ],
     ),
     (NORRKOPING, AgencyKind.SOCIAL_SERVICES, "0581", ["Barn och familj", "Vuxen", "Samordning"]),
     (SCHOOL, AgencyKind.SCHOOL, "0581", ["Elevhälsan"]),
@@ -103,6 +111,7 @@ PEOPLE: list[DemoPerson] = [
     DemoPerson("malin.sjo", "Malin", "Sjö", REGION, "BUP Norrköping", (FM,)),
     DemoPerson("ola.brand", "Ola", "Brand", POLICE, "Brott i nära relation", (FM, CO)),
     DemoPerson("admin", "Alva", "Systemsson", MOTALA, "Ledning och samordning", (Role.ADMIN,)),
+    DemoPerson("kim.dahl", "Kim", "Dahl", MOTALA, "Socialjour", (SL,), lead=True),
 ]
 
 # Invented identities. Numbers are checksum-valid but belong to nobody we know of.
@@ -246,6 +255,8 @@ def load() -> None:
         if lead or deputies:
             services.unit_set_leads(actor=None, unit=unit, lead=lead, deputies=deputies)
 
+    load_styrgrupp(units, users)
+
     now = timezone.now()
     for number, spec in enumerate(CASES):
         officers = [users[name] for name in spec["officers"]]
@@ -275,6 +286,80 @@ def load() -> None:
                 assessed_on=timezone.localdate(),
                 level=level,
             )
+
+
+STYRGRUPP_SECTIONS = ["Barn och unga", "Vuxen", "Försörjningsstöd", "Funktionsstöd"]
+STYRGRUPP_ROUTINE = "Hot och våld i nära relation"
+STYRGRUPP_TEXT = (
+    "När socialkontoret får kännedom om en händelse med våld eller hot i nära relation kallar "
+    "handläggaren samma dag till styrgrupp med sektionscheferna (1:e socialsekreterarna) för "
+    "de sektioner där ärendet kan bli aktuellt. Styrgruppen samordnar hur ärendet ska hanteras "
+    "och vilket ansvar och vilka beslut varje sektion ska ta. Kan en sektionschef inte komma "
+    "delegerar hon eller han till en ersättare. Har sektionen inte svarat inom 15 minuter går "
+    "kallelsen till ersättarna, och efter kontorstid till socialjouren."
+)
+STYRGRUPP_CHECKLIST = [
+    {
+        "key": "child_witnessed",
+        "text": "Har ett barn bevittnat eller utsatts för våld? Då inleder Barn och unga en "
+        "utredning utan dröjsmål (SOSFS 2014:4).",
+    },
+    {
+        "key": "protection",
+        "text": "Skyddsbedömning: behövs skyddat boende eller annan skyddsåtgärd i dag?",
+    },
+    {
+        "key": "protected_data",
+        "text": "Behövs skyddade personuppgifter (sekretessmarkering eller skyddad folkbokföring)?",
+    },
+    {
+        "key": "risk_assessment",
+        "text": "Finns en aktuell riskbedömning (FREDA, SARA:SV, PATRIARK)? Vem gör den, och när?",
+    },
+    {
+        "key": "emergency_support",
+        "text": "Behövs akut ekonomiskt bistånd från Försörjningsstöd?",
+    },
+    {
+        "key": "police",
+        "text": "Är händelsen polisanmäld? Behövs kontaktförbud?",
+    },
+    {
+        "key": "feedback",
+        "text": "Vem återkopplar till den enskilde, och när?",
+    },
+]
+
+
+def load_styrgrupp(units: dict[tuple[str, str], Unit], users: dict[str, Any]) -> None:
+    """Motala's styrgrupp, its routine "Hot och våld i nära relation" and the socialjour."""
+    motala = Municipality.objects.get(code="0583")
+    forum = services.forum_create(
+        actor=None,
+        name="Styrgruppen (Hot och våld i nära relation)",
+        kind=ForumKind.STEERING_GROUP,
+        municipality=motala,
+        internal=True,
+        member_units=[units[(MOTALA, name)] for name in STYRGRUPP_SECTIONS],
+        default_duration_minutes=60,
+    )
+    services.routine_create(
+        actor=None,
+        municipality=motala,
+        forum=forum,
+        name=STYRGRUPP_ROUTINE,
+        text=STYRGRUPP_TEXT,
+        checklist=STYRGRUPP_CHECKLIST,
+        trigger_kinds=[
+            IncidentKind.VIOLENCE,
+            IncidentKind.THREAT,
+            IncidentKind.HONOUR,
+            IncidentKind.CHILD_WITNESSED,
+        ],
+        escalation_minutes=15,
+        on_call_unit=units[(MOTALA, "Socialjour")],
+        on_call_person=users["kim.dahl"],
+    )
 
 
 def demo_users() -> list[dict[str, Any]]:

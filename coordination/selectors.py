@@ -141,9 +141,15 @@ class StartPage:
     memberships: list[Membership]
     cases: list[Case]
     today: Any
+    # The styrgrupp (selectors_meetings): calls to answer, today's meetings, open actions.
+    calls: list[Any] = field(default_factory=list)
+    meetings_today: list[Any] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
 
 
 def start_page(*, user: Any) -> StartPage:
+    from coordination import selectors_meetings
+
     memberships = list(
         Membership.objects.filter(user=user).select_related("unit__agency").order_by("unit__name")
     )
@@ -151,4 +157,7 @@ def start_page(*, user: Any) -> StartPage:
         memberships=memberships,
         cases=list(case_list(user=user)[:50]),
         today=timezone.localdate(),
+        calls=selectors_meetings.calls_waiting(user=user),
+        meetings_today=selectors_meetings.meetings_today(user=user),
+        actions=selectors_meetings.open_actions(user=user),
     )

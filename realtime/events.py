@@ -56,6 +56,99 @@ class CaseErased(Event):
     reference: str
 
 
+# Styrgrupp meetings (DESIGN.md §2.1). Events name the case by reference only and carry
+# no text that may name the client: a decision's text is fetched by the page through the
+# disclosure policy when ``action.recorded`` arrives.
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingCalled(Event):
+    """To a called person's inbox: you are called to a meeting (answer on ``url``)."""
+
+    kind: ClassVar[str] = "meeting.called"
+    meeting_id: str
+    invitation_id: str
+    forum: str
+    case_reference: str
+    unit: str
+    starts_at: str
+    origin: str
+    convened_by: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class InvitationAnswered(Event):
+    """To the meeting room and the convener's inbox: one answer to one call."""
+
+    kind: ClassVar[str] = "invitation.answered"
+    meeting_id: str
+    invitation_id: str
+    unit_id: str
+    unit: str
+    person: str
+    answer: str
+    answer_display: str
+    reason: str
+    delegated_to: str
+    answered_at: str
+    case_reference: str
+
+
+@dataclasses.dataclass(frozen=True)
+class InvitationEscalated(Event):
+    """To the meeting room and the convener's inbox: a section did not answer in time."""
+
+    kind: ClassVar[str] = "invitation.escalated"
+    meeting_id: str
+    invitation_id: str
+    unit_id: str
+    unit: str
+    called: list[str]
+    on_call: bool
+    escalated_at: str
+    case_reference: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingOpened(Event):
+    kind: ClassVar[str] = "meeting.opened"
+    meeting_id: str
+    opened_at: str
+    case_reference: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionRecorded(Event):
+    kind: ClassVar[str] = "action.recorded"
+    meeting_id: str
+    action_id: str
+    owner_unit: str
+    owner_person: str
+    due_date: str
+    status: str
+    recorded_by: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionCompleted(Event):
+    kind: ClassVar[str] = "action.completed"
+    meeting_id: str
+    action_id: str
+    done_at: str
+    done_by: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingClosed(Event):
+    kind: ClassVar[str] = "meeting.closed"
+    meeting_id: str
+    closed_at: str
+    minutes_sha256: str
+    minutes_url: str
+
+
 @dataclasses.dataclass(frozen=True)
 class MessageCreated(Event):
     """A message was written. Its text is added on delivery, as the recipient may see it."""

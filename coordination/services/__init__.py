@@ -9,6 +9,18 @@ from coordination.services.cases import (
     kek_rotate,
     risk_assessment_add,
 )
+from coordination.services.meetings import (
+    action_complete,
+    action_record,
+    forum_create,
+    invitation_answer,
+    invitations_escalate,
+    meeting_close,
+    meeting_convene,
+    meeting_open,
+    routine_create,
+    routine_update,
+)
 from coordination.services.organisation import (
     agency_create,
     membership_grant,
@@ -21,17 +33,27 @@ from coordination.services.organisation import (
 )
 
 __all__ = [
+    "action_complete",
+    "action_record",
     "agency_create",
     "case_create",
     "case_erase",
     "case_identity_register",
     "case_officer_assign",
+    "forum_create",
     "incident_register",
+    "invitation_answer",
+    "invitations_escalate",
     "kek_rotate",
+    "meeting_close",
+    "meeting_convene",
+    "meeting_open",
     "membership_grant",
     "membership_revoke",
     "municipality_upsert",
     "risk_assessment_add",
+    "routine_create",
+    "routine_update",
     "unit_create",
     "unit_set_leads",
     "user_create",

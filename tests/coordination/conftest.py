@@ -1,0 +1,3 @@
+"""Fixtures of the coordination tests (the styrgrupp builders live in styrgrupp.py)."""
+
+from tests.coordination.styrgrupp import styrgrupp  # noqa: F401
