@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from frontend import health, views
+from frontend import health, views, views_meetings
 
 app_name = "frontend"
 
@@ -14,4 +14,35 @@ urlpatterns = [
     path("logout/", views.SamverkaLogoutView.as_view(), name="logout"),
     path("arenden/<uuid:case_id>/", views.case_detail, name="case"),
     path("healthz", health.healthz, name="healthz"),
+    # The same-day styrgrupp (views_meetings.py).
+    path(
+        "arenden/<uuid:case_id>/handelser/",
+        views_meetings.incident_register,
+        name="incident_register",
+    ),
+    path(
+        "arenden/<uuid:case_id>/styrgrupp/", views_meetings.meeting_convene, name="meeting_convene"
+    ),
+    path("moten/<uuid:meeting_id>/", views_meetings.meeting_room, name="meeting"),
+    path("moten/<uuid:meeting_id>/kallelse/", views_meetings.meeting_call, name="meeting_call"),
+    path("moten/<uuid:meeting_id>/svar/", views_meetings.meeting_answers, name="meeting_answers"),
+    path("moten/<uuid:meeting_id>/status.json", views_meetings.meeting_state, name="meeting_state"),
+    path("moten/<uuid:meeting_id>/oppna/", views_meetings.meeting_open, name="meeting_open"),
+    path("moten/<uuid:meeting_id>/avsluta/", views_meetings.meeting_close, name="meeting_close"),
+    path(
+        "moten/<uuid:meeting_id>/beslut/",
+        views_meetings.action_record,
+        name="meeting_action_record",
+    ),
+    path(
+        "moten/<uuid:meeting_id>/protokoll/", views_meetings.meeting_minutes, name="meeting_minutes"
+    ),
+    path("atgarder/<uuid:action_id>/klar/", views_meetings.action_complete, name="action_complete"),
+    path("inkorg/", views_meetings.inbox, name="inbox"),
+    path("inkorg/status.json", views_meetings.inbox_state, name="inbox_state"),
+    path(
+        "uppfoljning/styrgrupp/",
+        views_meetings.meeting_measurements,
+        name="meeting_measurements",
+    ),
 ]

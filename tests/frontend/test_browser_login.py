@@ -1,132 +1,20 @@
 """A real browser against a real server: log in as a demo case officer and open a case.
 
-A session fixture makes a fresh PostgreSQL database beside the test database, migrates it,
-loads the demo data and starts Daphne on a free port; headless Chromium drives it.
+The session fixture ``demo_server`` (tests/frontend/conftest.py) makes a fresh PostgreSQL
+database beside the test database, migrates it, loads the demo data and starts Daphne on
+a free port; headless Chromium drives it.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.frontend.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    env: dict[str, str]
-    demo_users: list[dict[str, Any]]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"daphne did not listen on {port} within {timeout}s:\n{log.read_text()}")
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith(("postgres://", "postgresql://")):
-        pytest.fail("DATABASE_URL must point at the test PostgreSQL server")
-    name = f"samverka_live_{secrets.token_hex(4)}"
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    tmp = tmp_path_factory.mktemp("live")
-    env = {
-        **os.environ,
-        "DATABASE_URL": _with_database(base_url, name),
-        "DJANGO_DEBUG": "0",
-        "SAMVERKA_KEY_DIR": str(tmp / "keys"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process: subprocess.Popen[bytes] | None = None
-    try:
-        _manage(env, "migrate", "--noinput")
-        _manage(env, "load_demo")
-        demo_users = json.loads(_manage(env, "demo_users", "--json"))
-        port = _free_port()
-        log = tmp / "daphne.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("daphne")),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "asgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_for_port(port, process, log, timeout=60)
-        yield LiveServer(url=f"http://127.0.0.1:{port}", env=env, demo_users=demo_users)
-    finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def _case_officer(users: list[dict[str, Any]]) -> dict[str, Any]:
