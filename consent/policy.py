@@ -495,12 +495,6 @@ def _recipient_agencies(recipient: Agency | Unit | Forum) -> list[Agency]:
     return list(Agency.objects.filter(units__forums=recipient).distinct().order_by("name"))
 
 
-def _recipient_name(recipient: Agency | Unit | Forum) -> str:
-    if isinstance(recipient, Unit):
-        return f"{recipient.agency.name}, {recipient.name}"
-    return recipient.name
-
-
 def may_see_consents(user: Any, case: Case) -> bool:
     """The consents of a case are for the people who work with it."""
     return works_on_case(user, case)
