@@ -121,7 +121,6 @@ if REDIS_URL:
                 "expiry": int(os.environ.get("SAMVERKA_CHANNEL_EXPIRY", "60")),
             },
         }
-        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
