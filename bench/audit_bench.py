@@ -1,0 +1,260 @@
+"""Benchmark of the audit trail: append rate under concurrent writers, and verification rate.
+
+Each figure stands beside the raw rates of its primitives (SHA-256 over an entry's
+canonical bytes, Ed25519 sign and verify) measured in the same run on the same machine,
+so a reader can tell how far the trail is from what the hardware allows.
+
+    python bench/audit_bench.py [--writers 4] [--per-writer 1500] [--out bench/results/audit.json]
+
+Starts its own throwaway PostgreSQL (tests/servers.PostgresServer); needs nothing running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _setup_django(database_url: str, key_dir: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["SAMVERKA_KEY_DIR"] = key_dir
+    os.environ["SAMVERKA_ENV"] = "development"
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+    import django
+
+    django.setup()
+
+
+def _sample_entry() -> dict[str, Any]:
+    """An entry shaped like a real case read: the bytes whose hash the trail computes."""
+    return {
+        "seq": 123456,
+        "at": "2026-11-30T14:05:09.123456+00:00",
+        "actor": "anna.handlaggare",
+        "actor_agency": "Motala socialkontor",
+        "actor_unit": "Barn och unga",
+        "action": "case.viewed",
+        "case_id": "6f1c1a8e-8b3f-4b8f-9a51-3f1c7d2e4a10",
+        "case_ref": "VINR-0583-2026-0042",
+        "legal_basis": "owning_unit",
+        "recipients": [],
+        "fields": ["address", "children", "email", "name", "personnummer", "phone"],
+        "request_id": "0f8e1c2d3b4a59687766554433221100",
+        "detail": {"context": "case_page", "level": "identified", "flagged": False},
+        "prev_hash": "9" * 64,
+    }
+
+
+def _rate(operation: Any, seconds: float = 1.5) -> float:
+    """Operations per second, repeating ``operation`` for about ``seconds``."""
+    count, start = 0, time.perf_counter()
+    batch = 1
+    while True:
+        for _ in range(batch):
+            operation()
+        count += batch
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return count / elapsed
+        batch = min(batch * 2, 4096)
+
+
+def primitive_rates() -> dict[str, float]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from audit.chain import canonical, entry_hash
+    from audit.merkle import leaf_hash, node_hash
+
+    entry = _sample_entry()
+    data = canonical(entry)
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    message = b"samverka-audit-checkpoint/1\n100\n0\n" + b"a" * 64 + b"\n" + b"b" * 64 + b"\n"
+    signature = key.sign(message)
+    digest = hashlib.sha256(b"x").digest()
+    return {
+        "entry_canonical_bytes": len(data),
+        "sha256_entry_per_s": _rate(lambda: hashlib.sha256(data).digest()),
+        "entry_hash_with_serialisation_per_s": _rate(lambda: entry_hash(entry)),
+        "merkle_leaf_plus_node_per_s": _rate(lambda: node_hash(leaf_hash(digest), digest)),
+        "ed25519_sign_per_s": _rate(lambda: key.sign(message)),
+        "ed25519_verify_per_s": _rate(lambda: public.verify(signature, message)),
+    }
+
+
+def _writer(database_url: str, key_dir: str, count: int, barrier: Any, queue: Any) -> None:
+    _setup_django(database_url, key_dir)
+    from django.db import connection
+
+    from audit.services import record_atomic
+
+    connection.ensure_connection()
+    barrier.wait()
+    start = time.perf_counter()
+    for n in range(count):
+        record_atomic(
+            actor=None,
+            action="case.viewed",
+            legal_basis="owning_unit",
+            fields=["name", "personnummer"],
+            detail={"context": "case_page", "level": "identified", "flagged": False, "n": n},
+        )
+    queue.put((start, time.perf_counter()))
+    connection.close()
+
+
+def append_rate(database_url: str, key_dir: str, writers: int, per_writer: int) -> dict[str, Any]:
+    """Entries per second with ``writers`` processes appending at once (checkpoints included)."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(writers)
+    queue = context.Queue()
+    processes = [
+        context.Process(target=_writer, args=(database_url, key_dir, per_writer, barrier, queue))
+        for _ in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    spans = [queue.get(timeout=900) for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"a writer failed with exit code {process.exitcode}")
+    start = min(s for s, _e in spans)
+    end = max(e for _s, e in spans)
+    total = writers * per_writer
+    return {
+        "writers": writers,
+        "entries": total,
+        "seconds": round(end - start, 3),
+        "entries_per_s": total / (end - start),
+    }
+
+
+def export_and_verify(tmp: Path) -> dict[str, Any]:
+    from audit.models import AuditEvent, Checkpoint
+    from audit.services.export import export_write
+    from audit.verify import verify_export
+
+    path = tmp / "export.json"
+    start = time.perf_counter()
+    with path.open("w", encoding="utf-8") as handle:
+        summary = export_write(actor=None, out=handle, via="bench")
+    export_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    data = json.loads(path.read_bytes())
+    parse_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    report = verify_export(data)
+    verify_seconds = time.perf_counter() - start
+    if not report.ok:
+        raise RuntimeError(f"the benchmark's own export did not verify: {report.message}")
+    if AuditEvent.objects.count() != summary.entries:
+        raise RuntimeError("the export does not hold every entry")
+    return {
+        "entries": summary.entries,
+        "checkpoints": Checkpoint.objects.count(),
+        "file_bytes": path.stat().st_size,
+        "export_entries_per_s": summary.entries / export_seconds,
+        "verify_entries_per_s": summary.entries / verify_seconds,
+        "verify_with_json_parse_entries_per_s": summary.entries / (verify_seconds + parse_seconds),
+        "verify_seconds": round(verify_seconds, 3),
+        "json_parse_seconds": round(parse_seconds, 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--per-writer", type=int, default=1500)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "audit.json"))
+    args = parser.parse_args()
+
+    from tests.servers import PostgresServer
+
+    load_at_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="samverka-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        key_dir = tmp / "keys"
+        server = PostgresServer()
+        server.start()
+        try:
+            _setup_django(server.url, str(key_dir))
+            from django.conf import settings
+            from django.core.management import call_command
+            from django.db import connection, connections
+
+            call_command("migrate", verbosity=0)
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW server_version")
+                row = cursor.fetchone()
+                pg_version = row[0] if row else ""
+            connections.close_all()  # the writers open their own
+
+            print("Råa hastigheter (SHA-256, Ed25519) …", flush=True)
+            primitives = primitive_rates()
+            print(f"{args.writers} samtidiga skrivare × {args.per_writer} poster …", flush=True)
+            concurrent = append_rate(server.url, str(key_dir), args.writers, args.per_writer)
+            print("1 skrivare …", flush=True)
+            single = append_rate(server.url, str(key_dir), 1, args.per_writer)
+            print("Export och kontroll …", flush=True)
+            verification = export_and_verify(tmp)
+            checkpoint_every = settings.SAMVERKA["AUDIT_CHECKPOINT_EVERY"]
+        finally:
+            server.close()
+
+    sha = primitives["sha256_entry_per_s"]
+    results = {
+        "benchmark": "audit",
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            # The machine may be shared: a load above the CPU count means others ran too.
+            "load_average_1m_at_start": load_at_start,
+            "load_average_1m_at_end": os.getloadavg()[0],
+            "postgresql": pg_version,
+            "postgresql_settings": "throwaway test server: fsync=off, synchronous_commit=off",
+        },
+        "parameters": {
+            "writers": args.writers,
+            "entries_per_writer": args.per_writer,
+            "checkpoint_every": checkpoint_every,
+        },
+        "primitives": primitives,
+        "append": {
+            "concurrent": concurrent,
+            "single_writer": single,
+            "concurrent_vs_sha256": concurrent["entries_per_s"] / sha,
+        },
+        "verification": {
+            **verification,
+            "verify_vs_sha256": verification["verify_entries_per_s"] / sha,
+        },
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    print(f"Skrivet till {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
