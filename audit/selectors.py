@@ -233,8 +233,13 @@ def review_item_get(*, user: Any, review_id: uuid.UUID | str, position: int) -> 
 # -- checkpoints and proofs ---------------------------------------------------------------
 
 
+def _require_auditor(user: Any) -> None:
+    if not policy.may_audit(user):
+        raise Forbidden()
+
+
 def checkpoint_for_auditor(*, user: Any) -> Checkpoint | None:
-    _audited(user)
+    _require_auditor(user)
     return checkpoint_latest()
 
 
@@ -255,7 +260,7 @@ def entry_proof(*, user: Any, seq: int) -> dict[str, Any]:
 
 def consistency_proof(*, user: Any, first: int, second: int | None) -> dict[str, Any]:
     """Proof that the trail signed at ``second`` (default: newest) extends ``first``."""
-    _audited(user)
+    _require_auditor(user)
     old = Checkpoint.objects.filter(tree_size=first).first()
     new = (
         Checkpoint.objects.filter(tree_size=second).first()
@@ -274,7 +279,7 @@ def audited_agencies(*, user: Any) -> list[Any]:
 
 def auditor_overview(*, user: Any) -> dict[str, Any]:
     """What the console's first page shows: the newest checkpoint and the signing key."""
-    _audited(user)
+    _require_auditor(user)
     return {
         "checkpoint": checkpoint_latest(),
         "key_id": signing.current_key_id(),

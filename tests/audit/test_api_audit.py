@@ -134,5 +134,12 @@ def test_proofs_checkpoints_and_the_public_key(org: Org, disclosed: Case) -> Non
     assert latest == consistency["new"]
     missing = auditor.get(reverse("audit:api-proof-consistency"), {"first": 999999})
     assert missing.status_code == 404
+    for name in ("officer", "lead"):
+        for url in (
+            reverse("audit:api-checkpoint-latest"),
+            reverse("audit:api-proof-consistency") + f"?first={first.tree_size}",
+            reverse("audit:api-proof-inclusion", args=[event.seq]),
+        ):
+            assert client_for(org, name).get(url).status_code == 403
     key = client_for(org, None).get(reverse("audit:api-public-key")).json()
     assert key == proof["public_key"]

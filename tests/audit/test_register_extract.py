@@ -9,6 +9,7 @@ import pytest
 from audit.models import AuditEvent
 from audit.selectors import register_extract
 from audit.services import record_atomic
+from consent.models import LegalBasis
 from coordination import selectors
 from coordination.errors import Forbidden, Invalid
 from coordination.models import Case, Role
@@ -29,7 +30,7 @@ def history(org: Org, case: Case) -> Case:
         actor=org.user("officer"),
         action="disclosure.recorded",
         case=case,
-        legal_basis="osl-25-12",
+        legal_basis="test-grund-1",
         recipients=["Region Östergötland – Primärvård"],
         fields=["name", "children"],
         detail={"level": "identified"},
@@ -68,7 +69,24 @@ def test_the_extract_tells_who_did_what_when_and_why_in_plain_swedish(
     disclosed = extract.lines[3]
     assert disclosed.recipients == ["Region Östergötland – Primärvård"]
     assert disclosed.fields == ["namn", "uppgifter om barn"]
-    assert disclosed.basis == "osl-25-12"  # a code the catalogue does not name is shown as is
+    assert disclosed.basis == "test-grund-1"  # a code the catalogue does not name is shown as is
+
+
+def test_a_basis_from_the_catalogue_is_named_by_its_title_and_statute(
+    org: Org, history: Case
+) -> None:
+    LegalBasis.objects.update_or_create(
+        code="test-grund-1",
+        defaults={
+            "title": "Uppgift om barn till hälso- och sjukvården",
+            "statute_reference": "OSL 25 kap. 12 §",
+            "level": "identified",
+        },
+    )
+    extract = register_extract(user=org.user("auditor"), identity_number=NUMBER)
+    assert extract.lines[-1].basis == (
+        "Uppgift om barn till hälso- och sjukvården (OSL 25 kap. 12 §)"
+    )
 
 
 def test_the_extract_is_recorded_without_the_number(org: Org, history: Case) -> None:
