@@ -142,7 +142,9 @@ def test_case_page_shows_the_identity_to_the_assigned_officer_and_audits_the_rea
     for value in identity_values():
         assert value in identity, value
     assert "Hemliga gatan 7<br>591 30 Borensberg" in identity
-    assert f'<section id="case-thread" data-room="case:{world.case.id}"></section>' in html
+    thread = html.split('id="case-thread"', 1)[1].split("</section>", 1)[0]
+    assert f'data-room="case:{world.case.id}"' in thread
+    assert "data-thread-form" in thread and "frontend/case-thread.js" in thread
 
     viewed = AuditEvent.objects.filter(action="case.viewed").order_by("seq")
     assert viewed.count() == before + 1
