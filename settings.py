@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "audit",
     "coordination",
     "consent",
@@ -67,12 +70,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "frontend.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestIdMiddleware",
@@ -234,3 +240,108 @@ SAMVERKA = {
 
 # Links in e-mail (calls to meetings) point here; the site's own address in production.
 SAMVERKA_BASE_URL = os.environ.get("SAMVERKA_BASE_URL", "http://localhost:8000")
+
+
+# --- Security (docs/security.md) ---------------------------------------------------------
+
+# Every login needs a verified TOTP device (or a strong SSO login) in production; in
+# development it is optional so that the demo logins of `make run` keep working.
+SAMVERKA_REQUIRE_SECOND_FACTOR = (
+    PRODUCTION or os.environ.get("SAMVERKA_REQUIRE_SECOND_FACTOR", "0") == "1"
+)
+OTP_TOTP_ISSUER = "Samverka"
+# Failed logins per username and per client address within the window lock further tries.
+SAMVERKA_LOGIN_THROTTLE = {
+    "USER_FAILURES": int(os.environ.get("SAMVERKA_LOGIN_USER_FAILURES", "5")),
+    "IP_FAILURES": int(os.environ.get("SAMVERKA_LOGIN_IP_FAILURES", "20")),
+    "WINDOW_SECONDS": int(os.environ.get("SAMVERKA_LOGIN_WINDOW_SECONDS", "900")),
+}
+# Erasure, key rotation and the audit export ask for the password (and code) again.
+SAMVERKA_REAUTH_SECONDS = 300
+
+# Login counters must be shared by every Daphne process in production (Redis); the
+# development default needs nothing installed.
+CACHES = (
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "samverka",
+        }
+    }
+    if PRODUCTION
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
+
+SESSION_COOKIE_NAME = "__Host-sessionid" if PRODUCTION else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if PRODUCTION else "csrftoken"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _websocket_origin(base_url: str) -> str:
+    scheme, _sep, rest = base_url.partition("://")
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest.rstrip('/')}"
+
+
+# No inline script or style anywhere: every page loads its .js and .css from 'self'.
+# CSP level 3 lets 'self' cover ws(s) to the page's own host; the site's own WebSocket
+# origin is named too for browsers that do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", _websocket_origin(SAMVERKA_BASE_URL)],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# The API's schema is for signed-in people, like the API itself.
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+
+# Single sign-on through OpenID Connect (off by default). A provider's subject claim
+# (for Swedish e-identification the personal identity number) is matched, as a keyed
+# hash, to a person an administrator linked beforehand; unknown subjects are refused.
+SAMVERKA_OIDC_ENABLED = os.environ.get("SAMVERKA_OIDC_ENABLED", "0") == "1"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "frontend.sso.SamverkaOIDCBackend",
+]
+OIDC_RP_CLIENT_ID = os.environ.get("SAMVERKA_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("SAMVERKA_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid"
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("SAMVERKA_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("SAMVERKA_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("SAMVERKA_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("SAMVERKA_OIDC_JWKS_ENDPOINT", "")
+SAMVERKA_OIDC_ISSUER = os.environ.get("SAMVERKA_OIDC_ISSUER", "")
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "frontend:sso_callback"
+OIDC_VERIFY_SSL = True
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+# The claim that names the person, and the assurance levels accepted as strong login
+# (Swedish eID framework LoA 3 and 4).
+SAMVERKA_OIDC_SUBJECT_CLAIM = os.environ.get(
+    "SAMVERKA_OIDC_SUBJECT_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"
+)
+SAMVERKA_OIDC_ACCEPTED_ACR = [
+    item.strip()
+    for item in (
+        os.environ.get("SAMVERKA_OIDC_ACCEPTED_ACR")
+        or "http://id.elegnamnden.se/loa/1.0/loa3,http://id.elegnamnden.se/loa/1.0/loa4"
+    ).split(",")
+    if item.strip()
+]
+if PRODUCTION and SAMVERKA_OIDC_ENABLED:
+    for _name in ("OIDC_RP_CLIENT_ID", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"Single sign-on is on but {_name} is not set.")

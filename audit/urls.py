@@ -21,6 +21,7 @@ urlpatterns = [
     path("granskning/bevis/<int:seq>/", views.entry_proof, name="entry-proof"),
     path("granskning/kontrollpunkt.json", views.latest_checkpoint, name="latest-checkpoint"),
     path("granskning/publik-nyckel.pem", views.public_key, name="public-key"),
+    path("granskning/export/", views.export_download, name="export"),
     path("api/v1/audit/disclosures/", api.DisclosureListApi.as_view(), name="api-disclosures"),
     path("api/v1/audit/accesses/", api.AccessListApi.as_view(), name="api-accesses"),
     path(

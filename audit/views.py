@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -280,3 +281,40 @@ def public_key(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
     response["Content-Disposition"] = 'attachment; filename="samverka-granskning.pem"'
     return response
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def export_download(request: HttpRequest) -> HttpResponseBase:
+    """The full export (as ``manage.py audit_export``) as a download, for a person who
+    audits every agency, after re-authentication within the last five minutes."""
+    import io
+    import tempfile
+
+    from django.http import FileResponse
+    from django.urls import reverse
+
+    from audit.services.export import export_write
+    from consent import policy
+    from frontend.auth_views import reauth_redirect
+
+    if not policy.may_export_audit_trail(request.user):
+        raise Http404()
+    if request.method == "GET":
+        fresh = policy.reauthenticated_recently(request.session)
+        return render(request, "audit/export.html", {"fresh": fresh})
+    if not policy.reauthenticated_recently(request.session):
+        return reauth_redirect(request, reverse("audit:export"))
+    # The response closes the file once it is sent.
+    text = io.TextIOWrapper(tempfile.TemporaryFile(), encoding="utf-8")  # noqa: SIM115
+    export_write(actor=request.user, out=text, via="granskning/export")
+    text.flush()
+    raw = text.detach()
+    raw.seek(0)
+    return FileResponse(
+        raw,
+        as_attachment=True,
+        filename="samverka-granskningslogg.json",
+        content_type="application/json",
+    )

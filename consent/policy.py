@@ -798,3 +798,38 @@ def had_role_in_case(user: Any, case: Case) -> bool:
     if unit.deputies.filter(pk=user.pk).exists():
         return True
     return Role.SECTION_LEAD in _roles(user, unit)
+
+
+# ===========================================================================================
+# The most sensitive operations (erasure, key rotation, the audit export) ask for a fresh
+# re-authentication on top of the role, and the full audit export for the widest role.
+# ===========================================================================================
+
+REAUTH_SESSION_KEY = "samverka_reauth_at"
+
+
+def reauthenticated_recently(session: Any, *, now: float | None = None) -> bool:
+    """Whether the session's person gave their password (and code) again within the last
+    ``SAMVERKA_REAUTH_SECONDS`` (five minutes)."""
+    import time
+
+    from django.conf import settings
+
+    at = session.get(REAUTH_SESSION_KEY) if session is not None else None
+    if not isinstance(at, int | float) or isinstance(at, bool):
+        return False
+    age = (time.time() if now is None else now) - at
+    return 0 <= age <= getattr(settings, "SAMVERKA_REAUTH_SECONDS", 300)
+
+
+def may_rotate_keys(user: Any) -> bool:
+    return may_administer(user)
+
+
+def may_export_audit_trail(user: Any) -> bool:
+    """The full export holds every agency's entries (case references, who did what), so
+    the console offers it only to a person who audits every agency of the installation."""
+    audited = audited_agency_ids(user)
+    if not audited:
+        return False
+    return not Agency.objects.exclude(pk__in=audited).exists()

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from django.urls import path
 
-from frontend import health, views, views_meetings
+from frontend import (
+    auth_views,
+    health,
+    sso,
+    views,
+    views_meetings,
+    views_sensitive,
+)
 
 app_name = "frontend"
 
 urlpatterns = [
     path("", views.start, name="start"),
-    path("login/", views.SamverkaLoginView.as_view(), name="login"),
+    path("login/", auth_views.SamverkaLoginView.as_view(), name="login"),
+    # The second factor, re-authentication and single sign-on (auth_views.py, sso.py).
+    path("login/kod/", auth_views.login_code, name="login_code"),
+    path("konto/tvastegsverifiering/", auth_views.otp_enrol, name="otp_enrol"),
+    path("konto/bekrafta/", auth_views.reauth, name="reauth"),
+    path("sso/start/", sso.SsoStart.as_view(), name="sso_start"),
+    path("sso/callback/", sso.SsoCallback.as_view(), name="sso_callback"),
+    # The most sensitive operations (views_sensitive.py): they ask for re-authentication.
+    path("arenden/<uuid:case_id>/gallra/", views_sensitive.case_erase, name="case_erase"),
+    path("forvaltning/nycklar/", views_sensitive.key_rotation, name="key_rotation"),
     path("logout/", views.SamverkaLogoutView.as_view(), name="logout"),
     path("arenden/<uuid:case_id>/", views.case_detail, name="case"),
     path("healthz", health.healthz, name="healthz"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.views import LogoutView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -13,13 +13,9 @@ from django.views.decorators.http import require_safe
 
 from coordination import selectors
 from coordination.errors import NotFound
+from frontend.auth_views import SamverkaLoginView
 
-
-class SamverkaLoginView(LoginView):
-    """Django's login with Samverka's template; a signed-in person goes straight on."""
-
-    template_name = "frontend/login.html"
-    redirect_authenticated_user = True
+__all__ = ["SamverkaLoginView", "SamverkaLogoutView", "case_detail", "start"]
 
 
 class SamverkaLogoutView(LogoutView):

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from audit.context import reset_request_id, set_request_id
 from coordination.errors import DomainError, NotFound
+from coordination.services import accounts
 from realtime import rooms, selectors, services
 from realtime.frames import Frame, FrameError, TokenBucket, parse, rate_limited, setting
 from realtime.selectors import Levels, RoomTarget
@@ -130,6 +131,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close()  # before accept: the handshake is refused
+            return
+        if not await database_sync_to_async(accounts.session_second_factor_ok)(
+            user, self.scope["session"]
+        ):
+            await self.close()  # signed in without the required second factor
             return
         self.user_id = user.pk
         self.session_key = self.scope["session"].session_key

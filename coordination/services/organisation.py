@@ -97,13 +97,18 @@ def user_create(
 
 @transaction.atomic
 def user_deactivate(*, actor: Any, user: Any, reason: str) -> Any:
+    """Disable the account: its sessions are deleted and, once committed, its open
+    connections are told to check their access again (they close with 4403)."""
+    from coordination.services.accounts import user_sessions_end
+
     _require_admin(actor)
     user.is_active = False
     user.save(update_fields=["is_active"])
+    ended = user_sessions_end(user)
     record(
         actor=actor,
         action="user.deactivated",
-        detail={"username": user.get_username(), "reason": reason},
+        detail={"username": user.get_username(), "reason": reason, "sessions_ended": ended},
     )
     access_changed_on_commit([user.pk])
     return user
