@@ -32,6 +32,7 @@ from coordination.models import (
     IncidentKind,
     InvitationAnswer,
     MeetingStatus,
+    Minutes,
     Routine,
     Unit,
 )
@@ -372,9 +373,12 @@ def meeting_open(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @login_required
 def meeting_close(request: HttpRequest, meeting_id: uuid.UUID) -> HttpResponse:
-    return _manage(
+    response = _manage(
         request, meeting_id, services.meeting_close, _("Mötet är avslutat och protokollet låst.")
     )
+    if Minutes.objects.filter(meeting_id=meeting_id).exists():
+        return redirect("frontend:meeting_minutes", meeting_id=meeting_id)
+    return response
 
 
 class ActionForm(forms.Form):

@@ -369,3 +369,16 @@ def test_the_coordinator_sees_the_figures_and_nobody_else(sg: Styrgrupp) -> None
     assert sg.case.reference in html
     assert 'id="summary-same-day"' in html and "100 %" in html
     assert _client(sg, "officer").get(url).status_code == 404
+
+
+def test_the_call_reads_in_english_too(sg: Styrgrupp) -> None:
+    meeting = sg.convene()
+    response = _client(sg, "vuxen_lead").get(
+        reverse("frontend:meeting_call", kwargs={"meeting_id": meeting.id}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = _html(response)
+    assert '<html lang="en">' in html
+    assert "Call to the steering group" in html
+    assert "I will attend" in html and "Delegate to a deputy" in html
+    assert "Jag kommer" not in html

@@ -74,7 +74,7 @@
     var go = el("a", "button", action);
     go.href = href;
     actions.appendChild(go);
-    var close = el("button", "button-quiet", "Stäng");
+    var close = el("button", "button-secondary", "Stäng");
     close.type = "button";
     close.addEventListener("click", function () {
       box.parentNode.removeChild(box);

@@ -295,6 +295,21 @@
       },
       closed: function () {
         setLive("offline", "Frånkopplad – ansluter igen …");
+      },
+      reset: function () {
+        if (messages) {
+          messages.textContent = "";
+        }
+        seenMessages = {};
+      },
+      lost: function () {
+        setLive("offline", "Du har inte längre tillgång till mötet.");
+        if (messageForm) {
+          messageForm.hidden = true;
+        }
+      },
+      failed: function (error) {
+        showSendError(error && error.message ? error.message : "Meddelandet kunde inte skickas.");
       }
     });
   } else {
@@ -302,6 +317,21 @@
   }
 
   /* --- forms ----------------------------------------------------------------------- */
+
+  function showSendError(text) {
+    var form = $("#message-form");
+    if (!form) {
+      return;
+    }
+    var line = $("#message-error", form);
+    if (!line) {
+      line = el("p", "error");
+      line.id = "message-error";
+      line.setAttribute("role", "alert");
+      form.appendChild(line);
+    }
+    line.textContent = text;
+  }
 
   var messageForm = $("#message-form");
   if (messageForm) {
@@ -314,6 +344,10 @@
       var body = field.value.trim();
       if (!body || !connection) {
         return;
+      }
+      var error = $("#message-error", messageForm);
+      if (error) {
+        error.textContent = "";
       }
       connection.send(body);
       field.value = "";
