@@ -145,6 +145,7 @@ class StartPage:
     calls: list[Any] = field(default_factory=list)
     meetings_today: list[Any] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)
+    follows_up_meetings: bool = False
 
 
 def start_page(*, user: Any) -> StartPage:
@@ -160,4 +161,5 @@ def start_page(*, user: Any) -> StartPage:
         calls=selectors_meetings.calls_waiting(user=user),
         meetings_today=selectors_meetings.meetings_today(user=user),
         actions=selectors_meetings.open_actions(user=user),
+        follows_up_meetings=policy.followed_up_municipalities(user).exists(),
     )

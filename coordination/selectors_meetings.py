@@ -659,3 +659,28 @@ def meeting_measurements(*, user: Any) -> Measurements:
         .order_by("-created_at")
     )
     return Measurements(rows=[measure(m) for m in meetings])
+
+
+# ---------------------------------------------------------------------------------------
+# Routines, for the coordinators who keep them
+
+
+def routines_for(*, user: Any) -> list[Routine]:
+    """The routines of the municipalities this person follows up."""
+    return list(
+        Routine.objects.filter(municipality__in=policy.followed_up_municipalities(user))
+        .select_related("forum", "municipality", "on_call_unit", "on_call_person")
+        .order_by("municipality__name", "name")
+    )
+
+
+def routine_get(*, user: Any, routine_id: uuid.UUID | str) -> Routine:
+    try:
+        routine = Routine.objects.select_related(
+            "forum", "municipality", "on_call_unit", "on_call_person"
+        ).get(pk=routine_id)
+    except (Routine.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    if not policy.may_configure_routine(user, routine.municipality):
+        raise NotFound()
+    return routine

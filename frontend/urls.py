@@ -61,4 +61,7 @@ urlpatterns = [
         views_meetings.meeting_measurements,
         name="meeting_measurements",
     ),
+    path(
+        "uppfoljning/rutiner/<uuid:routine_id>/", views_meetings.routine_edit, name="routine_edit"
+    ),
 ]

@@ -519,4 +519,150 @@ def meeting_measurements(request: HttpRequest) -> HttpResponse:
         figures = selectors_meetings.meeting_measurements(user=request.user)
     except NotFound as exc:
         raise _not_found(exc) from exc
-    return render(request, "frontend/meetings/measurements.html", {"figures": figures})
+    return render(
+        request,
+        "frontend/meetings/measurements.html",
+        {"figures": figures, "routines": selectors_meetings.routines_for(user=request.user)},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The routine, kept by the municipality's coordinators
+
+WEEKDAYS = [
+    gettext_lazy("måndag"),
+    gettext_lazy("tisdag"),
+    gettext_lazy("onsdag"),
+    gettext_lazy("torsdag"),
+    gettext_lazy("fredag"),
+    gettext_lazy("lördag"),
+    gettext_lazy("söndag"),
+]
+
+
+class RoutineForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Rutinens text"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    checklist = forms.CharField(
+        label=gettext_lazy("Checklista"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=gettext_lazy("En punkt per rad."),
+    )
+    trigger_kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("Händelser som föreslår att styrgruppen kallas"),
+        choices=IncidentKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    escalation_minutes = forms.IntegerField(
+        label=gettext_lazy("Minuter utan svar innan kallelsen går vidare"),
+        min_value=1,
+        max_value=240,
+    )
+    on_call_person = forms.ChoiceField(label=gettext_lazy("Jourhavande (socialjouren)"))
+
+    def __init__(self, *args: Any, routine: Routine, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.routine = routine
+        unit = routine.on_call_unit
+        self.on_call = {
+            str(p.pk): p for p in (meeting_services.action_owners(unit) if unit else [])
+        }
+        if routine.on_call_person is not None:
+            self.on_call.setdefault(str(routine.on_call_person.pk), routine.on_call_person)
+        on_call_field = self.fields["on_call_person"]
+        assert isinstance(on_call_field, forms.ChoiceField)
+        on_call_field.choices = [("", _("Ingen"))] + [
+            (key, meeting_services.name_of(person)) for key, person in self.on_call.items()
+        ]
+        on_call_field.required = False
+        hours = routine.office_hours or {}
+        for day, label in enumerate(WEEKDAYS):
+            span = hours.get(str(day)) or ["", ""]
+            for part, index in (("start", 0), ("end", 1)):
+                self.fields[f"day{day}_{part}"] = forms.CharField(
+                    label=f"{label} {_('från') if part == 'start' else _('till')}",
+                    required=False,
+                    initial=span[index],
+                    widget=forms.TimeInput(attrs={"type": "time"}),
+                )
+
+    def main_fields(self) -> list[Any]:
+        return [
+            self[name]
+            for name in (
+                "text",
+                "checklist",
+                "trigger_kinds",
+                "escalation_minutes",
+                "on_call_person",
+            )
+        ]
+
+    def day_fields(self) -> list[tuple[str, Any, Any]]:
+        return [
+            (str(label), self[f"day{day}_start"], self[f"day{day}_end"])
+            for day, label in enumerate(WEEKDAYS)
+        ]
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        keys = {item["text"]: item["key"] for item in self.routine.checklist or []}
+        checklist = []
+        used: set[str] = set()
+        for number, line in enumerate(data["checklist"].splitlines(), start=1):
+            text = line.strip()
+            if not text:
+                continue
+            key = keys.get(text) or f"item-{number}"
+            while key in used:
+                key = f"{key}-{number}"
+            used.add(key)
+            checklist.append({"key": key, "text": text})
+        office_hours = {}
+        for day in range(7):
+            start, end = data[f"day{day}_start"].strip(), data[f"day{day}_end"].strip()
+            if start or end:
+                office_hours[str(day)] = [start[:5], end[:5]]
+        return {
+            "text": data["text"].strip(),
+            "checklist": checklist,
+            "trigger_kinds": list(data["trigger_kinds"]),
+            "escalation_minutes": data["escalation_minutes"],
+            "office_hours": office_hours,
+            "on_call_person": self.on_call.get(data["on_call_person"] or ""),
+        }
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@login_required
+def routine_edit(request: HttpRequest, routine_id: uuid.UUID) -> HttpResponse:
+    try:
+        routine = selectors_meetings.routine_get(user=request.user, routine_id=routine_id)
+    except NotFound as exc:
+        raise _not_found(exc) from exc
+    initial = {
+        "text": routine.text,
+        "checklist": "\n".join(item["text"] for item in routine.checklist or []),
+        "trigger_kinds": routine.trigger_kinds,
+        "escalation_minutes": routine.escalation_minutes,
+        "on_call_person": str(routine.on_call_person_id or ""),
+    }
+    form = RoutineForm(
+        data=request.POST if request.method == "POST" else None, initial=initial, routine=routine
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.routine_update(actor=request.user, routine=routine, **form.changes())
+        except NotFound as exc:
+            raise _not_found(exc) from exc
+        except DomainError as exc:
+            field = exc.detail.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Rutinen är sparad."))
+            return redirect("frontend:routine_edit", routine_id=routine.id)
+    return render(request, "frontend/meetings/routine.html", {"routine": routine, "form": form})

@@ -382,3 +382,50 @@ def test_the_call_reads_in_english_too(sg: Styrgrupp) -> None:
     assert "Call to the steering group" in html
     assert "I will attend" in html and "Delegate to a deputy" in html
     assert "Jag kommer" not in html
+
+
+def test_a_coordinator_keeps_the_routine(sg: Styrgrupp) -> None:
+    coordinator = _client(sg, "coordinator")
+    start = _html(coordinator.get(reverse("frontend:start")))
+    assert 'id="follow-up-link"' in start
+    assert 'id="follow-up-link"' not in _html(_client(sg, "officer").get(reverse("frontend:start")))
+    figures = _html(coordinator.get(reverse("frontend:meeting_measurements")))
+    url = reverse("frontend:routine_edit", kwargs={"routine_id": sg.routine.id})
+    assert url in figures
+
+    form = _html(coordinator.get(url))
+    assert "Kalla styrgruppen samma dag." in form
+    assert 'name="day4_end"' in form and 'value="16:00"' in form
+    response = coordinator.post(
+        url,
+        {
+            "text": "Ny rutintext.",
+            "checklist": "Skyddsbedömning: behövs skyddat boende i dag?\nNy punkt",
+            "trigger_kinds": ["violence", "threat"],
+            "escalation_minutes": "10",
+            "on_call_person": str(sg.user("jour").pk),
+            **{f"day{d}_start": "08:00" for d in range(5)},
+            **{f"day{d}_end": "17:00" for d in range(5)},
+        },
+    )
+    assert response.status_code == 302
+    sg.routine.refresh_from_db()
+    assert sg.routine.text == "Ny rutintext."
+    # An unchanged item keeps its key; a new one gets its own.
+    assert [i["key"] for i in sg.routine.checklist] == ["protection", "item-2"]
+    assert sg.routine.escalation_minutes == 10
+    assert sg.routine.office_hours == {str(d): ["08:00", "17:00"] for d in range(5)}
+    assert AuditEvent.objects.filter(action="routine.updated", actor="coordinator").exists()
+
+    bad = coordinator.post(
+        url,
+        {
+            "text": "Text.",
+            "escalation_minutes": "10",
+            "day0_start": "17:00",
+            "day0_end": "08:00",
+        },
+    )
+    assert bad.status_code == 200
+    assert "Kontorstiden ska anges som start och slut" in _html(bad)
+    assert _client(sg, "officer").get(url).status_code == 404
