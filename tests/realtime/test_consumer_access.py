@@ -117,3 +117,59 @@ async def test_signing_out_elsewhere_closes_the_connection(
     closed = await peer.expect("_closed", timeout=2.0)
     assert closed["code"] == 4403
     await asyncio.sleep(0)
+
+
+async def test_a_revoked_consent_stops_what_it_let_a_participant_see_within_a_second(
+    people: Org, peers: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from consent import services as consent_services
+    from coordination.models import PresentationMode
+    from realtime.publish import publish_on_commit
+    from tests.fixtures import make_case
+    from tests.realtime.conftest import present
+    from tests.realtime.sample_events import Briefed
+
+    # A case presented with the client's consent in a consultative group where the
+    # region's nurse takes part: the consent names the region.
+    case = await database_sync_to_async(make_case)(people)
+    officer = people.user("officer")
+
+    def arrange() -> tuple[Any, Any]:
+        meeting = make_meeting(
+            people, case=None, invited=["nurse"], internal=False, kind="consultative_group"
+        )
+        present(meeting, case, officer, PresentationMode.CONSENTED)
+        consent = consent_services.consent_record(
+            actor=officer,
+            case=case,
+            agencies=[people.units["region"].agency],
+            categories=["identity", "situation"],
+            purpose_code="consultation",
+            given_how="written",
+            valid_from=timezone.localdate(),
+            valid_to=timezone.localdate() + dt.timedelta(days=90),
+        )
+        return meeting, consent
+
+    meeting, consent = await database_sync_to_async(arrange)()
+    room = f"meeting:{meeting.id}"
+    nurse = await peers(people.user("nurse"))
+    await nurse.subscribe(room)
+    brief = Briefed(case_id=str(case.id), brief="Lina, 40 år", anonymised="Kvinna, 40 år")
+    await database_sync_to_async(publish_on_commit)(room, brief)
+    assert (await nurse.expect("event", room=room))["event"]["brief"] == "Lina, 40 år"
+
+    started = time.monotonic()
+    await database_sync_to_async(consent_services.consent_revoke)(
+        actor=officer, consent=consent, reason="Klienten ångrade sig"
+    )
+    error = await nurse.expect("error", timeout=1.0, ref=room)
+    assert time.monotonic() - started < 1.0
+    assert error["code"] == "access_changed"
+    await database_sync_to_async(publish_on_commit)(room, brief)
+    after = await nurse.expect("event", room=room)
+    assert after["event"] == {"kind": "withheld"}
