@@ -801,6 +801,196 @@ def had_role_in_case(user: Any, case: Case) -> bool:
 
 
 # ===========================================================================================
+# The konsultativ grupp, referrals and concern reports (DESIGN.md §2.2).
+# Kept together here so that every access question of those workflows is answered in
+# this module like all others.
+# ===========================================================================================
+
+_HANDLING_ROLES = (Role.CASE_OFFICER, Role.SECTION_LEAD)
+_SITTING_ROLES = (Role.FORUM_MEMBER, Role.SECTION_LEAD, Role.CASE_OFFICER)
+
+
+def forum_units_of(user: Any, forum: Forum) -> QuerySet[Unit]:
+    """The forum's member units in which ``user`` works (and so may speak for)."""
+    if not _active(user):
+        return Unit.objects.none()
+    return (
+        forum.member_units.filter(memberships__user=user, memberships__role__in=_SITTING_ROLES)
+        .select_related("agency")
+        .distinct()
+        .order_by("agency__name", "name")
+    )
+
+
+def may_see_forum(user: Any, forum: Forum) -> bool:
+    """A forum's agenda is for its members and for the case officers of its agencies
+    (who book cases on it). The agenda names no case that is presented anonymised."""
+    if not _active(user):
+        return False
+    if forum.internal:
+        return False  # internal forums (the styrgrupp) are convened per case instead
+    if forum_units_of(user, forum).exists():
+        return True
+    return Membership.objects.filter(
+        user=user,
+        role__in=_HANDLING_ROLES,
+        unit__agency__units__in=forum.member_units.all(),
+    ).exists()
+
+
+def may_book_slot(user: Any, forum: Forum, case: Case) -> bool:
+    """A person who works on the case, if the case's agency takes part in the forum."""
+    if forum.internal:
+        return False
+    if not may_change_case(user, case):
+        return False
+    return forum.member_units.filter(agency_id=case.owning_unit.agency_id).exists()
+
+
+def presentation_decision(
+    user: Any, presentation: Presentation, disclosed_fields: Iterable[str] | None
+) -> Decision:
+    """What ``user`` may see of a presented case, in the presentation's meeting.
+
+    For a consented presentation the answer is narrowed to the fields the presenter
+    disclosed (recorded in the presentation's Disclosure): a consent that covers more
+    does not by itself put more on the table.
+    """
+    decision = case_access(
+        user, presentation.case, Context.PRESENTATION, meeting=presentation.meeting
+    )
+    if decision.basis != Basis.CONSENT:
+        return decision
+    if disclosed_fields is None:
+        return DENY
+    fields = decision.fields & frozenset(disclosed_fields)
+    if not fields:
+        return DENY
+    return Decision(decision.level, fields, decision.basis, decision.flagged, decision.consent_id)
+
+
+def may_record_support(user: Any, meeting: Meeting, unit: Unit) -> bool:
+    """A participant records support on behalf of a member unit they work in."""
+    if not may_join_meeting(user, meeting):
+        return False
+    return forum_units_of(user, meeting.forum).filter(pk=unit.pk).exists()
+
+
+def may_follow_feedback(user: Any, feedback: Any) -> bool:
+    """The återkoppling is the presenting officer's; the case's people may help with it."""
+    if not _active(user):
+        return False
+    if feedback.officer_id == user.pk:
+        return True
+    return works_on_case(user, feedback.case)
+
+
+def referral_units(referral: Any) -> QuerySet[Unit]:
+    """The units that receive a referral: the named unit, or every unit of the agency."""
+    if referral.to_unit_id is not None:
+        return Unit.objects.filter(pk=referral.to_unit_id)
+    return Unit.objects.filter(agency_id=referral.to_agency_id)
+
+
+def receives_referral(user: Any, referral: Any) -> bool:
+    """Whether ``user`` handles referrals for the receiving unit (officer or lead)."""
+    if not _active(user):
+        return False
+    units = referral_units(referral)
+    if Membership.objects.filter(user=user, unit__in=units, role__in=_HANDLING_ROLES).exists():
+        return True
+    return units.filter(Q(lead=user) | Q(deputies=user)).exists()
+
+
+def referral_side(user: Any, referral: Any) -> str:
+    """ "sender" for the people who work on the case, "receiver" for the receiving unit's
+    officers and leads, "" for everybody else (who get the same answer as for nothing)."""
+    if works_on_case(user, referral.case):
+        return "sender"
+    if receives_referral(user, referral):
+        return "receiver"
+    return ""
+
+
+def may_answer_referral(user: Any, referral: Any) -> bool:
+    """Accepting, declining and reporting the outcome: the receiving side only."""
+    return receives_referral(user, referral)
+
+
+def referral_case_access(user: Any, referral: Any) -> Decision:
+    """What the receiving side sees of the referred case: what this referral disclosed,
+    while its basis still holds (a revoked consent takes it away at once)."""
+    if not receives_referral(user, referral):
+        return DENY
+    disclosure = referral.disclosure
+    if not disclosure_still_holds(disclosure):
+        return DENY
+    decision = case_access(user, referral.case, Context.REFERRAL)
+    if not decision.allowed:
+        return DENY
+    fields = decision.fields & frozenset(disclosure.fields)
+    return Decision(decision.level, fields, disclosure.basis_code, decision.flagged)
+
+
+def concern_reporting_units(user: Any, basis: LegalBasis) -> QuerySet[Unit]:
+    """Units from which ``user`` may make a concern report: where they work (not as
+    auditor or administrator) in an agency the basis lets report."""
+    if not _active(user) or not basis.active:
+        return Unit.objects.none()
+    return (
+        Unit.objects.filter(
+            memberships__user=user,
+            memberships__role__in=[Role.CASE_OFFICER, Role.SECTION_LEAD, Role.FORUM_MEMBER],
+            agency__kind__in=list(basis.sender_kinds),
+        )
+        .select_related("agency")
+        .distinct()
+        .order_by("agency__name", "name")
+    )
+
+
+def concern_report_refusal(
+    user: Any, reporter_unit: Unit, receiving_unit: Unit, basis: LegalBasis
+) -> Refusal | None:
+    """Why ``user`` may not report from ``reporter_unit`` to ``receiving_unit``, or None."""
+    if not concern_reporting_units(user, basis).filter(pk=reporter_unit.pk).exists():
+        return Refusal(
+            "concern_not_reporter",
+            _("Du kan inte göra en orosanmälan för den enheten."),
+        )
+    if receiving_unit.agency.kind not in basis.recipient_kinds:
+        return Refusal(
+            "basis_direction",
+            _("Rättslig grund %(basis)s gäller inte till %(recipient)s.")
+            % {"basis": basis.title, "recipient": _kind_label(receiving_unit.agency.kind)},
+        )
+    if receiving_unit.pk == reporter_unit.pk:
+        return Refusal("own_unit", _("Anmälan kan inte skickas till den egna enheten."))
+    return None
+
+
+def handles_concern_reports(user: Any, unit: Unit) -> bool:
+    """Officers and leads of the receiving unit handle its concern reports."""
+    if not _active(user):
+        return False
+    if leads_unit(user, unit):
+        return True
+    return Role.CASE_OFFICER in _roles(user, unit)
+
+
+def concern_report_side(user: Any, report: Any) -> str:
+    """ "receiver" (the receiving unit's officers and leads), "reporter" (the person who
+    reported, who sees receipt and outcome but never the case), or ""."""
+    if not _active(user):
+        return ""
+    if handles_concern_reports(user, report.receiving_unit):
+        return "receiver"
+    if report.reporter_id == user.pk:
+        return "reporter"
+    return ""
+
+
+# ===========================================================================================
 # The most sensitive operations (erasure, key rotation, the audit export) ask for a fresh
 # re-authentication on top of the role, and the full audit export for the widest role.
 # ===========================================================================================

@@ -287,6 +287,8 @@ def load() -> None:
                 level=level,
             )
 
+    load_consultation(units, users)
+
 
 STYRGRUPP_SECTIONS = ["Barn och unga", "Vuxen", "Försörjningsstöd", "Funktionsstöd"]
 STYRGRUPP_ROUTINE = "Hot och våld i nära relation"
@@ -374,3 +376,91 @@ def demo_users() -> list[dict[str, Any]]:
         }
         for person in PEOPLE
     ]
+
+
+# Norrköping's forums (DESIGN.md §2.2): names and kinds from the data file, members and
+# recurrence (RFC 5545, local time) here.
+CONSULTATION_FORUMS: dict[str, dict[str, Any]] = {
+    "Konsultativ grupp rörande VINR": {
+        "units": [
+            (SCHOOL, "Elevhälsan"),
+            (REGION, "Primärvård Norrköping"),
+            (REGION, "BUP Norrköping"),
+            (NORRKOPING, "Barn och familj"),
+        ],
+        "recurrence": "FREQ=WEEKLY;BYDAY=TH;BYHOUR=13;BYMINUTE=0",
+        "minutes": 60,
+    },
+    "Polis och socialtjänst (skyddsärenden, kontaktförbud)": {
+        "units": [
+            (POLICE, "Brott i nära relation"),
+            (NORRKOPING, "Barn och familj"),
+            (NORRKOPING, "Vuxen"),
+        ],
+        # About twice a term.
+        "recurrence": "FREQ=WEEKLY;INTERVAL=8;BYDAY=TU;BYHOUR=9;BYMINUTE=0",
+        "minutes": 90,
+    },
+    "Konsultationsgrupp primärvård–socialtjänst–utbildningskontoret": {
+        "units": [
+            (REGION, "Primärvård Norrköping"),
+            (NORRKOPING, "Barn och familj"),
+            (EDUCATION_OFFICE, "Elevhälsa central"),
+        ],
+        "recurrence": "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=14;BYMINUTE=0",
+        "minutes": 60,
+    },
+}
+KONSULTATIV_GRUPP = "Konsultativ grupp rörande VINR"
+
+
+def load_consultation(units: dict[tuple[str, str], Unit], users: dict[str, Any]) -> None:
+    """Norrköping's three forums scheduled ahead, who receives concern reports, and the
+    client's consent on the Norrköping case to the konsultativ grupp and the region."""
+    from consent import services as consent_services
+    from consent.models import GivenHow, PurposeCode
+    from coordination.models import Case, Forum
+    from coordination.services import consultation
+
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    norrkoping = Municipality.objects.get(code="0581")
+    forums: dict[str, Forum] = {}
+    for item in data["forums_in_the_report"]:
+        spec = CONSULTATION_FORUMS.get(item["name"])
+        if item["municipality"] != "0581" or spec is None:
+            continue
+        forums[item["name"]] = services.forum_create(
+            actor=None,
+            name=item["name"],
+            kind=item["kind"],
+            municipality=norrkoping,
+            internal=False,
+            member_units=[units[key] for key in spec["units"]],
+            default_duration_minutes=spec["minutes"],
+            recurrence=spec["recurrence"],
+        )
+        consultation.forum_schedule(actor=None, forum=forums[item["name"]])
+    consultation.concern_intake_set(
+        actor=None, municipality=norrkoping, unit=units[(NORRKOPING, "Barn och familj")]
+    )
+    consultation.concern_intake_set(
+        actor=None,
+        municipality=Municipality.objects.get(code="0583"),
+        unit=units[(MOTALA, "Barn och unga")],
+    )
+    case = Case.objects.filter(owning_unit=units[(NORRKOPING, "Barn och familj")]).first()
+    if case is None:
+        return
+    today = timezone.localdate()
+    consent_services.consent_record(
+        actor=users["amir.khan"],
+        case=case,
+        agencies=[Agency.objects.get(name=REGION)],
+        forums=[forums[KONSULTATIV_GRUPP]],
+        categories=["identity", "contact", "children", "school", "situation", "risk", "support"],
+        purpose_code=PurposeCode.COORDINATION,
+        given_how=GivenHow.WRITTEN,
+        document_reference="SN 2026/0042",
+        valid_from=today,
+        valid_to=today + dt.timedelta(days=365),
+    )

@@ -9,6 +9,7 @@ from frontend import (
     health,
     sso,
     views,
+    views_consultation,
     views_meetings,
     views_sensitive,
 )
@@ -63,5 +64,59 @@ urlpatterns = [
     ),
     path(
         "uppfoljning/rutiner/<uuid:routine_id>/", views_meetings.routine_edit, name="routine_edit"
+    ),
+    # The konsultativ grupp, referrals and concern reports (views_consultation.py).
+    path("konsultativ/", views_consultation.forum_list, name="consultation_forums"),
+    path(
+        "konsultativ/forum/<uuid:forum_id>/",
+        views_consultation.forum_agenda,
+        name="consultation_forum",
+    ),
+    path(
+        "konsultativ/platser/<uuid:slot_id>/boka/", views_consultation.slot_book, name="slot_book"
+    ),
+    path(
+        "konsultativ/moten/<uuid:meeting_id>/",
+        views_consultation.consultation_meeting,
+        name="consultation_meeting",
+    ),
+    path(
+        "konsultativ/dragningar/<uuid:presentation_id>/stod/",
+        views_consultation.support_record,
+        name="support_record",
+    ),
+    path(
+        "konsultativ/dragningar/<uuid:presentation_id>/aterkoppling/",
+        views_consultation.feedback,
+        name="feedback",
+    ),
+    path("arenden/<uuid:case_id>/remiss/", views_consultation.referral_new, name="referral_new"),
+    path("remisser/<uuid:referral_id>/", views_consultation.referral_detail, name="referral"),
+    path(
+        "remisser/<uuid:referral_id>/svar/",
+        views_consultation.referral_answer,
+        name="referral_answer",
+    ),
+    path(
+        "remisser/<uuid:referral_id>/avsluta/",
+        views_consultation.referral_close,
+        name="referral_close",
+    ),
+    path("orosanmalan/ny/", views_consultation.concern_new, name="concern_new"),
+    path("orosanmalan/<uuid:report_id>/", views_consultation.concern_detail, name="concern"),
+    path(
+        "orosanmalan/<uuid:report_id>/kvittera/",
+        views_consultation.concern_acknowledge,
+        name="concern_acknowledge",
+    ),
+    path(
+        "orosanmalan/<uuid:report_id>/oppna-arende/",
+        views_consultation.concern_open_case,
+        name="concern_open_case",
+    ),
+    path(
+        "orosanmalan/<uuid:report_id>/besked/",
+        views_consultation.concern_outcome,
+        name="concern_outcome",
     ),
 ]

@@ -191,3 +191,85 @@ class MessageDeleted(Event):
 
 
 MESSAGE_KINDS = frozenset({MessageCreated.kind, MessageEdited.kind})
+
+
+# The konsultativ grupp, referrals and concern reports (DESIGN.md §2.2). These events
+# carry no text people wrote and never a client's identity: the page fetches what its
+# person may see through the disclosure policy when one arrives. An anonymised
+# presentation is not even named by its case reference in the meeting's room.
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotBooked(Event):
+    """To the meeting room: a case was booked on a slot (the agenda changed)."""
+
+    kind: ClassVar[str] = "slot.booked"
+    meeting_id: str
+    slot_id: str
+    presentation_id: str
+    mode: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SupportRecorded(Event):
+    """To the meeting room: an agency recorded (or changed) the support it can offer."""
+
+    kind: ClassVar[str] = "support.recorded"
+    meeting_id: str
+    presentation_id: str
+    support_id: str
+    unit: str
+    recorded_by: str
+    at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedbackUpdated(Event):
+    """To the case room: the återkoppling to the client was recorded or completed."""
+
+    kind: ClassVar[str] = "feedback.updated"
+    case_id: str
+    feedback_id: str
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ReferralUpdated(Event):
+    """To the case room and the inboxes of both sides: a referral's status changed."""
+
+    kind: ClassVar[str] = "referral.updated"
+    referral_id: str
+    status: str
+    status_display: str
+    # "" when the case has a protected identity: its reference stays out of notifications.
+    case_reference: str
+    from_unit: str
+    to: str
+    at: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConcernReceived(Event):
+    """To the inboxes of the receiving unit: a concern report about a child arrived."""
+
+    kind: ClassVar[str] = "concern.received"
+    report_id: str
+    from_agency: str
+    municipality: str
+    submitted_at: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConcernUpdated(Event):
+    """To the reporter's and the receiving unit's inboxes: receipt or outcome given."""
+
+    kind: ClassVar[str] = "concern.updated"
+    report_id: str
+    status: str
+    status_display: str
+    acknowledged_at: str
+    outcome: str
+    outcome_display: str
+    url: str

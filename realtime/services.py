@@ -21,7 +21,8 @@ from audit.services import record
 from consent import policy
 from coordination import identity
 from coordination.errors import CaseErasedError, NotFound
-from coordination.models import MeetingStatus
+from coordination.models import MeetingStatus, Presentation, PresentationMode
+from coordination.services.consultation import check_anonymised_text
 from realtime import events, keys, rooms
 from realtime.errors import (
     EmptyMessage,
@@ -124,6 +125,12 @@ def _check_message_allowed(target: RoomTarget, text: str) -> None:
         except identity.InvalidIdentityNumber:
             continue
         raise IdentifyingText()
+    # Then the identifiers of every case presented anonymised in the meeting (names,
+    # addresses, schools …): the refusal names the categories found, never the values.
+    for presentation in Presentation.objects.filter(
+        meeting=target.meeting, mode=PresentationMode.ANONYMISED
+    ).select_related("case__owning_unit__agency__municipality"):
+        check_anonymised_text(presentation, text)
 
 
 def _record(actor: Any, target: RoomTarget, action: str, detail: dict[str, Any]) -> None:
