@@ -122,3 +122,18 @@ def test_only_coordinators_and_administrators_schedule(konsult: Konsult) -> None
     with pytest.raises(Forbidden):
         consultation.forum_schedule(actor=konsult.user("teacher"), forum=konsult.forum)
     assert RULE in konsult.forum.recurrence
+
+
+def test_the_nightly_command_schedules_every_recurring_forum_once(konsult: Konsult) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Meeting.objects.filter(forum=konsult.forum).delete()
+    out = StringIO()
+    call_command("schedule_forums", "--weeks", "2", stdout=out)
+    assert out.getvalue().strip() == "2 nya möten."
+    out = StringIO()
+    call_command("schedule_forums", "--weeks", "2", stdout=out)
+    assert out.getvalue().strip() == "0 nya möten."
+    assert Meeting.objects.filter(forum=konsult.forum).count() == 2
