@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from coordination.models import (
     PresentationMode,
 )
 from tests.fixtures import Org, build_org, make_case
+from tests.realtime.live import Cluster
 
 
 def login(user: Any) -> str:
@@ -37,6 +38,23 @@ def login(user: Any) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
+
+
+@pytest.fixture(scope="session")
+def live_cluster(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    cluster = Cluster(tmp_path_factory.mktemp("live"))
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def cluster(live_cluster: Cluster, transactional_db: None) -> Cluster:
+    """Redis and two Daphne processes serving this test's committed data."""
+    return live_cluster.ready()
 
 
 @pytest.fixture

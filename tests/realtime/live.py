@@ -1,8 +1,8 @@
 """Real Daphne processes and a protocol client that behaves like the browser module.
 
 The processes serve the test database itself (tests using them take ``transactional_db``,
-so what the test writes is committed and visible to them) and a Redis of the test's
-choosing, so a fault test can kill, pause or flush that Redis without harming others.
+so what the test writes is committed and visible to them) and a Redis of their own, never
+the run's shared one, so a fault test can kill, pause or flush it without harming others.
 """
 
 from __future__ import annotations
@@ -17,18 +17,19 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import redis as redis_client
 from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.servers import free_port
+from tests.servers import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DAPHNE = str(Path(sys.executable).with_name("daphne"))
@@ -158,14 +159,48 @@ def stop_all(servers: list[Daphne]) -> None:
             time.sleep(0.1)
 
 
-@contextlib.contextmanager
-def daphnes(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[Daphne]]:
-    servers = [Daphne(env, log_dir, f"daphne-{i}") for i in range(count)]
-    try:
-        start_all(servers)
-        yield servers
-    finally:
-        stop_all(servers)
+class Cluster:
+    """One Redis and two Daphne processes, shared by the live tests of a run.
+
+    Starting processes is the slow part of a live test, so they start once; each test
+    gets them healthy and empty (``ready``) and may kill, pause or flush them. One
+    configuration serves every test: a tiny channel capacity and a one-second channel
+    expiry, which ordinary delivery never notices.
+    """
+
+    ENV = {
+        "SAMVERKA_CHANNEL_CAPACITY": "3",
+        "SAMVERKA_CHANNEL_EXPIRY": "1",
+        "DJANGO_LOG_LEVEL": "INFO",
+    }
+
+    def __init__(self, log_dir: Path) -> None:
+        self.redis = RedisServer()
+        self.redis.start()
+        env = server_env(self.redis.url, **self.ENV)
+        self.servers = [Daphne(env, log_dir, f"daphne-{i}") for i in range(2)]
+        start_all(self.servers)
+
+    def ready(self) -> Cluster:
+        """Everything running again, nothing left over from the test before."""
+        if not self.redis.running:
+            self.redis.start()
+        self.redis.resume()
+        redis_client.Redis.from_url(self.redis.url).flushall()
+        dead = []
+        for server in self.servers:
+            server.resume()
+            if server.process is None or server.process.poll() is not None:
+                dead.append(server)
+        for server in dead:
+            server.start()
+        for server in dead:
+            server.wait_ready()
+        return self
+
+    def close(self) -> None:
+        stop_all(self.servers)
+        self.redis.close()
 
 
 # -- the protocol client ------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -11,7 +10,7 @@ from coordination.models import Case
 from realtime.models import Message
 from tests.fixtures import Org
 from tests.realtime.conftest import login
-from tests.realtime.live import daphnes, server_env
+from tests.realtime.live import Cluster
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -20,16 +19,16 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_case_thread_is_live_and_catches_up_after_the_server_drops_it(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
+    people: Org, thread_case: Case, cluster: Cluster, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    redis = redis_server_factory()
+    first, second = cluster.servers
     officer_key = login(people.user("officer"))
     colleague_key = login(people.user("colleague"))
     path = f"/arenden/{thread_case.id}/"
 
-    with daphnes(2, server_env(redis.url), tmp_path) as (first, second), sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             pages = []

@@ -1,7 +1,7 @@
 """Faults of Redis and of Daphne processes: delivery may be late, never lost or doubled.
 
-Each test runs its own Redis (so killing it harms nothing else) and two real Daphne
-processes on the test database. Clients behave like the browser module: they resume
+The tests run against a Redis of their own (killing it harms nothing else) and two real
+Daphne processes on the test database; each test gets them running and empty. Clients behave like the browser module: they resume
 with ``since`` and send unacknowledged messages again with the same client_id. After
 each fault every client must hold exactly the committed events of its room, in order,
 once, and every message a client sent must be stored exactly once.
@@ -13,8 +13,6 @@ import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
 
 import redis as redis_client
 from channels.db import database_sync_to_async
@@ -23,7 +21,7 @@ from coordination.models import Case
 from realtime.models import RoomEvent
 from tests.fixtures import Org
 from tests.realtime.conftest import login
-from tests.realtime.live import Daphne, LiveClient, daphnes, server_env
+from tests.realtime.live import Cluster, Daphne, LiveClient
 
 Scenario = Callable[[LiveClient, LiveClient, list[Daphne]], Awaitable[None]]
 
@@ -64,34 +62,31 @@ async def _send_many(
     return ids
 
 
-def _run(
-    people: Org, case: Case, tmp_path: Path, redis_url: str, scenario: Scenario, **env: str
-) -> tuple[list[LiveClient], list[Daphne]]:
+def _run(people: Org, case: Case, cluster: Cluster, scenario: Scenario) -> list[LiveClient]:
     room = f"case:{case.id}"
     keys = [login(people.user("officer")), login(people.user("colleague"))]
-    with daphnes(2, server_env(redis_url, **env), tmp_path) as servers:
-        first, second = servers
+    first, second = cluster.servers
 
-        async def main() -> list[LiveClient]:
-            # The writer starts on the first process, the reader on the second; after
-            # a lost connection each tries the other process next.
-            writer = LiveClient("officer", [first.ws_url, second.ws_url], keys[0], [room])
-            reader = LiveClient("colleague", [second.ws_url, first.ws_url], keys[1], [room])
-            clients = [writer, reader]
+    async def main() -> list[LiveClient]:
+        # The writer starts on the first process, the reader on the second; after a lost
+        # connection each tries the other process next.
+        writer = LiveClient("officer", [first.ws_url, second.ws_url], keys[0], [room])
+        reader = LiveClient("colleague", [second.ws_url, first.ws_url], keys[1], [room])
+        clients = [writer, reader]
+        for client in clients:
+            await client.start()
+            await client.wait_subscribed()
+        try:
+            await scenario(writer, reader, cluster.servers)
+            await _converge(room, clients)
+        finally:
             for client in clients:
-                await client.start()
-                await client.wait_subscribed()
-            try:
-                await scenario(writer, reader, servers)
-                await _converge(room, clients)
-            finally:
-                for client in clients:
-                    await client.stop()
-            return clients
+                await client.stop()
+        return clients
 
-        clients = asyncio.run(main())
+    clients = asyncio.run(main())
     _assert_consistent(room, clients)
-    return clients, servers
+    return clients
 
 
 def _assert_consistent(room: str, clients: list[LiveClient]) -> None:
@@ -111,9 +106,9 @@ def _assert_consistent(room: str, clients: list[LiveClient]) -> None:
 
 
 def test_redis_killed_and_restarted_mid_conversation(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
+    people: Org, thread_case: Case, cluster: Cluster
 ) -> None:
-    redis = redis_server_factory()
+    redis = cluster.redis
     room = f"case:{thread_case.id}"
 
     async def scenario(writer: LiveClient, reader: LiveClient, servers: list[Daphne]) -> None:
@@ -128,14 +123,12 @@ def test_redis_killed_and_restarted_mid_conversation(
         redis.start()
         await _send_many(writer, room, 5, "efter")
 
-    clients, _servers = _run(people, thread_case, tmp_path, redis.url, scenario)
+    clients = _run(people, thread_case, cluster, scenario)
     assert len(clients[1].messages(room)) == 18
 
 
-def test_redis_paused_for_several_seconds(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
-) -> None:
-    redis = redis_server_factory()
+def test_redis_paused_for_several_seconds(people: Org, thread_case: Case, cluster: Cluster) -> None:
+    redis = cluster.redis
     room = f"case:{thread_case.id}"
 
     async def scenario(writer: LiveClient, reader: LiveClient, servers: list[Daphne]) -> None:
@@ -151,14 +144,12 @@ def test_redis_paused_for_several_seconds(
             redis.resume()
         await _send_many(writer, room, 3, "efter")
 
-    clients, _servers = _run(people, thread_case, tmp_path, redis.url, scenario)
+    clients = _run(people, thread_case, cluster, scenario)
     assert len(clients[0].messages(room)) == 12
 
 
-def test_redis_flushed(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
-) -> None:
-    redis = redis_server_factory()
+def test_redis_flushed(people: Org, thread_case: Case, cluster: Cluster) -> None:
+    redis = cluster.redis
     room = f"case:{thread_case.id}"
 
     async def scenario(writer: LiveClient, reader: LiveClient, servers: list[Daphne]) -> None:
@@ -169,14 +160,13 @@ def test_redis_flushed(
         await _send_many(writer, room, 5, "efter tömningen")
         await reader.wait_until(lambda: len(reader.messages(room)) == 8)
 
-    clients, _servers = _run(people, thread_case, tmp_path, redis.url, scenario)
+    clients = _run(people, thread_case, cluster, scenario)
     assert clients[1].connections == 1  # caught up without even reconnecting
 
 
 def test_a_daphne_process_killed_while_clients_send(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
+    people: Org, thread_case: Case, cluster: Cluster
 ) -> None:
-    redis = redis_server_factory()
     room = f"case:{thread_case.id}"
 
     async def scenario(writer: LiveClient, reader: LiveClient, servers: list[Daphne]) -> None:
@@ -186,7 +176,7 @@ def test_a_daphne_process_killed_while_clients_send(
         await sending
         await _send_many(reader, room, 2, "svar")
 
-    clients, _servers = _run(people, thread_case, tmp_path, redis.url, scenario)
+    clients = _run(people, thread_case, cluster, scenario)
     writer, reader = clients
     assert writer.connections >= 2  # it did reconnect, to the surviving process
     assert len(writer.acks) == 20
@@ -194,9 +184,8 @@ def test_a_daphne_process_killed_while_clients_send(
 
 
 def test_a_client_away_longer_than_the_channel_expiry(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
+    people: Org, thread_case: Case, cluster: Cluster
 ) -> None:
-    redis = redis_server_factory()
     room = f"case:{thread_case.id}"
 
     async def scenario(writer: LiveClient, reader: LiveClient, servers: list[Daphne]) -> None:
@@ -214,16 +203,13 @@ def test_a_client_away_longer_than_the_channel_expiry(
         finally:
             servers[1].resume()
 
-    clients, _servers = _run(
-        people, thread_case, tmp_path, redis.url, scenario, SAMVERKA_CHANNEL_EXPIRY="1"
-    )
+    clients = _run(people, thread_case, cluster, scenario)
     assert len(clients[1].messages(room)) == 8
 
 
 def test_more_events_than_the_channel_capacity(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
+    people: Org, thread_case: Case, cluster: Cluster
 ) -> None:
-    redis = redis_server_factory()
     room = f"case:{thread_case.id}"
 
     async def scenario(writer: LiveClient, reader: LiveClient, servers: list[Daphne]) -> None:
@@ -234,15 +220,9 @@ def test_more_events_than_the_channel_capacity(
         finally:
             servers[1].resume()
 
-    clients, servers = _run(
-        people,
-        thread_case,
-        tmp_path,
-        redis.url,
-        scenario,
-        SAMVERKA_CHANNEL_CAPACITY="3",
-        DJANGO_LOG_LEVEL="INFO",
-    )
+    log = cluster.servers[0].log_path
+    logged_before = log.stat().st_size
+    clients = _run(people, thread_case, cluster, scenario)
     assert len(clients[1].messages(room)) == 15
-    # The channel really overflowed: the sending process had to drop announcements.
-    assert "over capacity" in servers[0].log_path.read_text()
+    # The channel (capacity 3) really overflowed: the sending process dropped announcements.
+    assert b"over capacity" in log.read_bytes()[logged_before:]

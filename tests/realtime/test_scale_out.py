@@ -3,42 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-from typing import Any
 
 from coordination.models import Case
 from realtime.models import Message
 from tests.fixtures import Org
 from tests.realtime.conftest import login
-from tests.realtime.live import LiveClient, daphnes, server_env
+from tests.realtime.live import Cluster, LiveClient
 
 
 def test_a_message_sent_through_one_process_reaches_a_subscriber_on_the_other(
-    people: Org, thread_case: Case, redis_server_factory: Any, tmp_path: Path
+    people: Org, thread_case: Case, cluster: Cluster
 ) -> None:
-    redis = redis_server_factory()
     room = f"case:{thread_case.id}"
-    officer_key = login(people.user("officer"))
-    colleague_key = login(people.user("colleague"))
+    first, second = cluster.servers
+    sender = LiveClient("officer", [first.ws_url], login(people.user("officer")), [room])
+    receiver = LiveClient("colleague", [second.ws_url], login(people.user("colleague")), [room])
 
-    with daphnes(2, server_env(redis.url), tmp_path) as (first, second):
-
-        async def scenario() -> tuple[LiveClient, LiveClient, str]:
-            sender = LiveClient("officer", [first.ws_url], officer_key, [room])
-            receiver = LiveClient("colleague", [second.ws_url], colleague_key, [room])
+    async def scenario() -> str:
+        for client in (sender, receiver):
+            await client.start()
+            await client.wait_subscribed()
+        try:
+            client_id = await sender.send(room, "Skickat via process ett")
+            await receiver.wait_until(lambda: len(receiver.messages(room)) == 1, timeout=5)
+            await sender.wait_until(lambda: client_id in sender.acks, timeout=5)
+        finally:
             for client in (sender, receiver):
-                await client.start()
-                await client.wait_subscribed()
-            try:
-                client_id = await sender.send(room, "Skickat via process ett")
-                await receiver.wait_until(lambda: len(receiver.messages(room)) == 1, timeout=5)
-                await sender.wait_until(lambda: client_id in sender.acks, timeout=5)
-            finally:
-                for client in (sender, receiver):
-                    await client.stop()
-            return sender, receiver, client_id
+                await client.stop()
+        return client_id
 
-        sender, receiver, client_id = asyncio.run(scenario())
+    client_id = asyncio.run(scenario())
 
     message = Message.objects.get()
     assert receiver.messages(room) == [(str(message.id), "Skickat via process ett")]
