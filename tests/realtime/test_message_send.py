@@ -233,3 +233,16 @@ def test_a_personnummer_is_refused_where_a_case_is_presented_anonymised(
         client_id=uuid.uuid4(),
         body="Pnr 850612-2384",
     )
+
+
+def test_a_failure_after_the_audit_entry_leaves_nothing_behind(org: Org, case: Case) -> None:
+    # The message, its version, its audit entry and its room event are one transaction.
+    before = _state()
+    with (
+        mock.patch("realtime.publish._next_seq", side_effect=RuntimeError("database gone")),
+        pytest.raises(RuntimeError),
+    ):
+        services.message_send(
+            actor=org.user("officer"), room=f"case:{case.id}", client_id=uuid.uuid4(), body="Hej"
+        )
+    assert _state() == before
