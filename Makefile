@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # `make run` always uses SQLite and the in-memory channel layer.
 RUN_ENV := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: run test lint venv system-packages clean
+.PHONY: run test lint venv system-packages clean bench
 
 # The virtual environment is (re)installed only when pyproject.toml is newer than the stamp.
 $(BIN)/python:
@@ -50,3 +50,10 @@ test: system-packages
 
 clean:
 	rm -rf var $(VENV)
+
+# Benchmarks (not part of `make test`): writes bench/results/latest.json and latest.png and
+# the "Latest benchmark figures" section of README.md. About 15 minutes on two cores.
+bench: system-packages
+	$(MAKE) --no-print-directory $(STAMP)
+	$(BIN)/python -m pip install -e '.[test,bench]'
+	$(BIN)/python bench/run.py

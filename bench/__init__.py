@@ -1,0 +1,1 @@
+"""Benchmarks of Samverka against baselines measured in the same run (``make bench``)."""
