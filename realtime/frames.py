@@ -57,10 +57,20 @@ class Frame:
     ref: Any  # what an error frame about this frame echoes: client_id, room, or None
 
 
+def _sendable(value: str) -> bool:
+    """JSON may spell lone UTF-16 surrogates ("\\ud800"): such a string can be neither
+    stored nor sent back in a text frame, so it is refused (and never echoed)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _ref(data: dict[str, Any]) -> Any:
     for key in ("client_id", "room"):
         value = data.get(key)
-        if isinstance(value, str) and len(value) <= 100:
+        if isinstance(value, str) and len(value) <= 100 and _sendable(value):
             return value
     return None
 
@@ -112,6 +122,12 @@ def parse(text_data: str | None, bytes_data: bytes | None) -> Frame:
         if not _typed(value, kind):
             raise FrameError(
                 "wrong_type", _("Fältet %(field)s har fel typ.") % {"field": name}, ref
+            )
+        if kind == _STR and not _sendable(value):
+            raise FrameError(
+                "invalid_value",
+                _("Fältet %(field)s innehåller ogiltiga tecken.") % {"field": name},
+                ref,
             )
         fields[name] = value
     for name in _UUID_FIELDS:
