@@ -1023,3 +1023,97 @@ def may_export_audit_trail(user: Any) -> bool:
     if not audited:
         return False
     return not Agency.objects.exclude(pk__in=audited).exists()
+
+# ===========================================================================================
+# Statistics, the client's overview ("vem vet vad, vem gör vad") and the year's agenda.
+# ===========================================================================================
+
+
+def statistics_municipalities(user: Any) -> QuerySet[Any]:
+    """Municipalities whose monthly figures ``user`` may follow: their coordinators'
+    (administrators: all). The figures are protected against small counts whoever reads
+    them (coordination.statistics), but a municipality's detail is its own business."""
+    from coordination.models import Municipality
+
+    if not _active(user):
+        return Municipality.objects.none()
+    if may_administer(user):
+        return Municipality.objects.all()
+    return followed_up_municipalities(user)
+
+
+def may_see_statistics(user: Any, municipality: Any = None) -> bool:
+    """The county's figures: every coordinator; a municipality's: its own coordinators."""
+    if not _active(user):
+        return False
+    if municipality is None:
+        if may_administer(user):
+            return True
+        return Membership.objects.filter(user=user, role=Role.COORDINATOR).exists()
+    return statistics_municipalities(user).filter(pk=municipality.pk).exists()
+
+
+def may_see_case_overview(user: Any, case: Case) -> bool:
+    """Who knows what and who does what is printed for the client by the people who work
+    with the case (the owning unit), never by a recipient."""
+    return works_on_case(user, case)
+
+
+def may_record_case_facts(user: Any, case: Case) -> bool:
+    """The counts for the statistics are kept by the people who work with the case."""
+    return may_change_case(user, case)
+
+
+def may_plan_training(user: Any, municipality: Any) -> bool:
+    """A municipality's training events: its coordinators; county-wide ones: administrators."""
+    if municipality is None:
+        return may_administer(user)
+    return may_configure_routine(user, municipality)
+
+
+def may_move_meeting(user: Any, meeting: Meeting) -> bool:
+    """A same-day meeting is moved by whoever runs it; a forum's scheduled occurrence by
+    the coordinators of the forum's municipality."""
+    if not _active(user):
+        return False
+    if meeting.ad_hoc:
+        return may_manage_meeting(user, meeting)
+    if may_administer(user):
+        return True
+    municipality = meeting.forum.municipality
+    return municipality is not None and may_configure_routine(user, municipality)
+
+
+def calendar_meetings(user: Any) -> QuerySet[Meeting]:
+    """Meetings in a person's own calendar: those they are called to (and have not
+    declined or passed on), and the scheduled occurrences of forums they sit in."""
+    if not _active(user):
+        return Meeting.objects.none()
+    called = Invitation.objects.filter(person=user).exclude(
+        answer__in=[InvitationAnswer.DECLINED, InvitationAnswer.DELEGATED]
+    )
+    sitting = Forum.objects.filter(
+        member_units__memberships__user=user,
+        member_units__memberships__role__in=[Role.FORUM_MEMBER, Role.SECTION_LEAD],
+    )
+    return Meeting.objects.filter(
+        Q(pk__in=called.values("meeting_id")) | Q(ad_hoc=False, forum__in=sitting.values("pk"))
+    ).distinct()
+
+
+def agenda_municipality_ids(user: Any) -> set[Any]:
+    """The municipalities whose year's agenda a person sees: where their agencies are,
+    and where the forums their units sit in meet."""
+    if not _active(user):
+        return set()
+    own = set(
+        Membership.objects.filter(user=user, unit__agency__municipality__isnull=False).values_list(
+            "unit__agency__municipality_id", flat=True
+        )
+    )
+    forums = set(
+        Forum.objects.filter(
+            member_units__memberships__user=user, municipality__isnull=False
+        ).values_list("municipality_id", flat=True)
+    )
+    return own | forums

@@ -578,3 +578,5 @@ class Minutes(models.Model):
 
 # The konsultativ grupp, referrals and concern reports live in their own module.
 from coordination import models_consultation  # noqa: E402, F401
+# Per-case counts for the statistics, training events and calendar links.
+from coordination import models_statistics  # noqa: E402, F401

@@ -23,7 +23,6 @@ class Event:
         return None
 
 
-
 @dataclasses.dataclass(frozen=True)
 class CaseCreated(Event):
     kind: ClassVar[str] = "case.created"
@@ -116,6 +115,19 @@ class MeetingOpened(Event):
     meeting_id: str
     opened_at: str
     case_reference: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingMoved(Event):
+    """A meeting got a new time; ``sequence`` is the calendar event's new SEQUENCE."""
+
+    kind: ClassVar[str] = "meeting.moved"
+    meeting_id: str
+    forum: str
+    starts_at: str
+    previous_starts_at: str
+    sequence: int
     url: str
 
 
