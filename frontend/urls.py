@@ -12,6 +12,7 @@ from frontend import (
     views_consultation,
     views_meetings,
     views_sensitive,
+    views_statistics,
 )
 
 app_name = "frontend"
@@ -119,4 +120,28 @@ urlpatterns = [
         views_consultation.concern_outcome,
         name="concern_outcome",
     ),
+    # Statistics, the client's overview and the year's agenda (views_statistics.py).
+    path("statistik/", views_statistics.statistics, name="statistics"),
+    path("statistik/export.csv", views_statistics.statistics_csv, name="statistics_csv"),
+    path("arenden/<uuid:case_id>/oversikt/", views_statistics.case_overview, name="case_overview"),
+    path(
+        "arenden/<uuid:case_id>/statistikuppgifter/",
+        views_statistics.case_facts,
+        name="case_facts",
+    ),
+    path("arsagenda/", views_statistics.agenda, name="agenda"),
+    path("arsagenda/utbildningar/", views_statistics.training_create, name="training_create"),
+    path(
+        "arsagenda/utbildningar/<uuid:training_id>/ta-bort/",
+        views_statistics.training_delete,
+        name="training_delete",
+    ),
+    path(
+        "arsagenda/moten/<uuid:meeting_id>/flytta/",
+        views_statistics.meeting_move,
+        name="meeting_move",
+    ),
+    path("kalender/lank/", views_statistics.calendar_renew, name="calendar_renew"),
+    path("kalender/lank/stang/", views_statistics.calendar_revoke, name="calendar_revoke"),
+    path("kalender/<str:token>.ics", views_statistics.calendar_feed, name="calendar_feed"),
 ]
