@@ -164,12 +164,15 @@ def leads_unit(user: Any, unit: Unit) -> bool:
 
 
 def works_on_case(user: Any, case: Case) -> bool:
-    """Assigned officer of the case, or lead / deputy of its owning unit."""
+    """Assigned officer of the case who still holds a case role in its owning unit,
+    or lead / deputy of that unit. Removing the role ends access to assigned cases too."""
     if not _active(user):
         return False
-    if case.officers.filter(pk=user.pk).exists():
+    if leads_unit(user, case.owning_unit):
         return True
-    return leads_unit(user, case.owning_unit)
+    if not case.officers.filter(pk=user.pk).exists():
+        return False
+    return Role.CASE_OFFICER in _roles(user, case.owning_unit)
 
 
 def case_access(
@@ -209,9 +212,12 @@ def _owner_access(case: Case, context: Context) -> Decision:
         return DENY
     if context is Context.NOTIFICATION and case.protected_identity:
         return Decision(Level.ANONYMISED, frozenset(), Basis.OWNING_UNIT, flagged=True)
-    return Decision(
-        Level.IDENTIFIED, ALL_FIELDS, Basis.OWNING_UNIT, flagged=case.protected_identity
-    )
+    if case.protected_identity:
+        # Skyddade personuppgifter: the address is shown to nobody, not even the owning unit.
+        return Decision(
+            Level.IDENTIFIED, ALL_FIELDS - ADDRESS_FIELDS, Basis.OWNING_UNIT, flagged=True
+        )
+    return Decision(Level.IDENTIFIED, ALL_FIELDS, Basis.OWNING_UNIT)
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
@@ -223,8 +229,13 @@ def visible_cases(user: Any) -> QuerySet[Case]:
         | Q(deputies=user)
         | Q(memberships__user=user, memberships__role=Role.SECTION_LEAD)
     )
+    officer_units = Unit.objects.filter(
+        memberships__user=user, memberships__role=Role.CASE_OFFICER
+    )
     return (
-        Case.objects.filter(Q(officers=user) | Q(owning_unit__in=led_units))
+        Case.objects.filter(
+            Q(officers=user, owning_unit__in=officer_units) | Q(owning_unit__in=led_units)
+        )
         .distinct()
         .select_related("owning_unit__agency__municipality")
     )
@@ -1023,6 +1034,7 @@ def may_export_audit_trail(user: Any) -> bool:
     if not audited:
         return False
     return not Agency.objects.exclude(pk__in=audited).exists()
+
 
 # ===========================================================================================
 # Statistics, the client's overview ("vem vet vad, vem gör vad") and the year's agenda.

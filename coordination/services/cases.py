@@ -347,8 +347,8 @@ def case_erase(*, actor: Any, case: Case, reason: str) -> Case:
 def kek_rotate(*, actor: Any) -> tuple[str, int]:
     """Make a new key-encryption key current and rewrap every data key under it.
 
-    Only wrapped data keys change; no field is re-encrypted. Each batch of cases is
-    rewrapped in its own transaction with its audit entry, so a crash leaves every
+    Only wrapped data keys change (of cases, concern reports and case-less meeting
+    rooms); no field is re-encrypted. Each batch is rewrapped in its own transaction with its audit entry, so a crash leaves every
     data key wrapped by a key that still exists (old key files are kept).
     """
     if actor is not None and not policy.may_administer(actor):
@@ -357,24 +357,46 @@ def kek_rotate(*, actor: Any) -> tuple[str, int]:
 
     import keystore
 
+    from coordination.models_consultation import ConcernReport
+    from realtime.models import RoomKey
+
     new_id = keystore.add_key_encryption_key(settings.KEY_DIR)
     vault.reload_keys()
+    # Every holder of a wrapped data key: (rows, key field, key-id field, associated-data id).
+    holders: list[tuple[Any, str, str, Any]] = [
+        (
+            Case.objects.exclude(wrapped_data_key=None),
+            "wrapped_data_key",
+            "data_key_id",
+            lambda row: str(row.id),
+        ),
+        (
+            ConcernReport.objects.exclude(wrapped_data_key=None),
+            "wrapped_data_key",
+            "data_key_id",
+            lambda row: row.vault_id,
+        ),
+        (RoomKey.objects.all(), "wrapped_key", "key_id", lambda row: row.room),
+    ]
     rewrapped = 0
-    pending = Case.objects.exclude(wrapped_data_key=None).exclude(data_key_id=new_id)
-    while True:
-        with transaction.atomic():
-            batch = list(pending.select_for_update()[:200])
-            if not batch:
-                break
-            for case in batch:
-                case.wrapped_data_key, case.data_key_id = vault.rewrap_data_key(
-                    str(case.id), case.wrapped_data_key, case.data_key_id
+    for rows, key_field, id_field, aad_id in holders:
+        pending = rows.exclude(**{id_field: new_id})
+        while True:
+            with transaction.atomic():
+                batch = list(pending.select_for_update()[:200])
+                if not batch:
+                    break
+                for row in batch:
+                    wrapped, key_id = vault.rewrap_data_key(
+                        aad_id(row), getattr(row, key_field), getattr(row, id_field)
+                    )
+                    setattr(row, key_field, wrapped)
+                    setattr(row, id_field, key_id)
+                    row.save(update_fields=[key_field, id_field])
+                rewrapped += len(batch)
+                record(
+                    actor=actor,
+                    action="vault.kek_rotated",
+                    detail={"kek_id": new_id, "keys": len(batch), "kind": rows.model._meta.label},
                 )
-                case.save(update_fields=["wrapped_data_key", "data_key_id"])
-            rewrapped += len(batch)
-            record(
-                actor=actor,
-                action="vault.kek_rotated",
-                detail={"kek_id": new_id, "cases": len(batch)},
-            )
     return new_id, rewrapped

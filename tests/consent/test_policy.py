@@ -222,3 +222,14 @@ def test_a_deactivated_person_sees_nothing(org: Org, case) -> None:
     assert policy.case_access(teacher, case, P, meeting=meeting) == policy.DENY
     assert policy.consented_fields(teacher, case, P, forum=forum) == frozenset()
     assert policy.disclosures_to(teacher, case) == []
+
+
+def test_an_assigned_officer_whose_role_is_removed_loses_the_case(org: Org, case) -> None:
+    officer = org.user("officer")
+    assert policy.case_access(officer, case).allowed
+    org_services.membership_revoke(
+        actor=None, user=officer, unit=org.units["bou"], role=Role.CASE_OFFICER
+    )
+    assert not policy.case_access(officer, case).allowed
+    assert case not in policy.visible_cases(officer)
+    assert case in policy.visible_cases(org.user("lead"))

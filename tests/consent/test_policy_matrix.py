@@ -107,7 +107,9 @@ def expected(position: str, context: str, state: str, protected: bool) -> Expect
             return NONE
         if context == "notification" and protected:
             return Expected("anonymised", frozenset(), "owning_unit", True)
-        return Expected("identified", EVERYTHING, "owning_unit", protected)
+        if protected:  # the address of a protected person is shown to nobody
+            return Expected("identified", EVERYTHING - {"address"}, "owning_unit", True)
+        return Expected("identified", EVERYTHING, "owning_unit", False)
     covered = CONSENT_FIELDS[state]
     if context == "presentation_anonymised":
         if position in FORUM_MEMBERS:

@@ -76,3 +76,19 @@ def test_new_cases_after_rotation_use_the_new_key(org: Org) -> None:
     call_command("rotate_kek")
     case = make_case(org)
     assert case.data_key_id == vault.current_kek_id()
+
+
+def test_rotation_rewraps_room_keys_too(org: Org) -> None:
+    from realtime import keys
+    from realtime.models import RoomKey
+
+    room = "meeting:00000000-0000-0000-0000-000000000001"
+    before = keys._room_key(room, create=True)
+    row = RoomKey.objects.get(room=room)
+    old_id = row.key_id
+
+    call_command("rotate_kek")
+
+    row.refresh_from_db()
+    assert row.key_id != old_id and row.key_id == vault.current_kek_id()
+    assert vault.unwrap_data_key(room, row.wrapped_key, row.key_id) == before
