@@ -18,6 +18,16 @@ from typing import Any
 import pytest
 
 
+def _reseed_catalogue() -> None:
+    """Put back the rows that data migrations seed (the flush empties them too)."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("consent.migrations.0002_seed_legal_bases").seed
+    seed(apps, None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_audit_triggers() -> Iterator[None]:
     from django.db.backends.postgresql.operations import DatabaseOperations
@@ -32,6 +42,7 @@ def _flush_past_audit_triggers() -> Iterator[None]:
         finally:
             with self.connection.cursor() as cursor:
                 cursor.execute("SET session_replication_role = DEFAULT")
+        _reseed_catalogue()
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
     yield
