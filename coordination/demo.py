@@ -288,6 +288,10 @@ def load() -> None:
             )
 
     load_consultation(units, users)
+    # Motala's other forums, training, a year of figures and every case's counts.
+    from coordination import demo_statistics
+
+    demo_statistics.load(units, users)
 
 
 STYRGRUPP_SECTIONS = ["Barn och unga", "Vuxen", "Försörjningsstöd", "Funktionsstöd"]

@@ -22,7 +22,7 @@ WIDTH = 720
 HEIGHT = 260
 LEFT = 44
 RIGHT = 12
-TOP = 18
+TOP = 26
 BOTTOM = 42
 
 
@@ -119,14 +119,15 @@ def _bar(
             f'<g class="bar bar-small series-{series}"><title>{label}</title>'
             f'<rect x="{x:.1f}" y="{band_top:.1f}" width="{width:.1f}" '
             f'height="{base - band_top:.1f}"/>'
-            f'<text class="chart-note" x="{x + width / 2:.1f}" y="{band_top - 3:.1f}" '
-            'text-anchor="middle">&lt;5</text></g>'
+            # Written upwards from the band's top, so neighbours' labels never collide.
+            f'<text class="chart-note" x="{x + width / 2 + 3:.1f}" y="{band_top - 2:.1f}" '
+            f'transform="rotate(-90 {x + width / 2 + 3:.1f} {band_top - 2:.1f})">&lt;5</text></g>'
         )
     if figure.status is Status.HIDDEN:
         return (
             f'<g class="bar bar-hidden series-{series}"><title>{label}</title>'
-            f'<text class="chart-note" x="{x + width / 2:.1f}" y="{base - 3:.1f}" '
-            'text-anchor="middle">..</text></g>'
+            f'<text class="chart-note" x="{x + width / 2 + 3:.1f}" y="{base - 2:.1f}" '
+            f'transform="rotate(-90 {x + width / 2 + 3:.1f} {base - 2:.1f})">..</text></g>'
         )
     if figure.value == 0:
         return ""
