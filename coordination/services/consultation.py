@@ -220,6 +220,12 @@ def forum_schedule(
             "starts_at", flat=True
         )
     )
+    # A meeting moved to another time still stands for the occurrence it was made for.
+    existing |= set(
+        Meeting.objects.filter(forum=forum, revision__original_starts_at__in=wanted).values_list(
+            "revision__original_starts_at", flat=True
+        )
+    )
     created: list[Meeting] = []
     for moment in wanted:
         if moment in existing:

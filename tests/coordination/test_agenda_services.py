@@ -15,7 +15,7 @@ from coordination.errors import Conflict, Forbidden, Invalid, NotFound
 from coordination.models import Meeting, Role
 from coordination.models_consultation import Slot
 from coordination.models_statistics import CalendarFeed, MeetingRevision, TrainingEvent
-from coordination.services import agenda
+from coordination.services import agenda, consultation
 from tests.coordination.consultation import Konsult
 from tests.coordination.styrgrupp import Styrgrupp, sent_events
 from tests.fixtures import Org, make_user
@@ -256,3 +256,15 @@ def test_the_calendar_link_can_be_turned_off(org: Org) -> None:
     agenda.calendar_feed_revoke(actor=officer)
     assert not CalendarFeed.objects.exists()
     assert AuditEvent.objects.filter(action="calendar_feed.revoked").count() == 1
+
+
+def test_the_nightly_schedule_does_not_put_a_moved_meeting_back(org: Org, konsult: Konsult) -> None:
+    coordinator = norrkoping_coordinator(org)
+    meeting = konsult.meeting(0)
+    original = meeting.starts_at
+    agenda.meeting_move(
+        actor=coordinator, meeting=meeting, starts_at=original + dt.timedelta(hours=3)
+    )
+    consultation.forum_schedule(actor=None, forum=konsult.forum, weeks=3)
+    assert not Meeting.objects.filter(forum=konsult.forum, starts_at=original).exists()
+    assert Meeting.objects.filter(forum=konsult.forum).count() == 3
