@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "case.erased": _("gallrade ärendet"),
     "incident.registered": _("registrerade en händelse"),
     "risk_assessment.added": _("registrerade en riskbedömning"),
+    "case_facts.recorded": _("registrerade antal barn och vuxna för statistiken"),
     "audit.searched": _("granskade loggen för ärendet"),
     "audit.register_extract": _("tog fram ett registerutdrag"),
     "access_review.item_marked": _("bedömde en åtkomst vid loggkontroll"),
