@@ -301,8 +301,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The API's schema is for signed-in people, like the API itself.
+# The API's schema is for signed-in people, like the API itself, and documents the
+# error answers every operation can give.
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "coordination.api.schema.document_errors",
+]
 
 # Single sign-on through OpenID Connect (off by default). A provider's subject claim
 # (for Swedish e-identification the personal identity number) is matched, as a keyed

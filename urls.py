@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("frontend.urls")),
 ]
+
+# Unknown addresses under /api/ answer in the API's JSON error format.
+handler404 = "coordination.api.errors.page_not_found"

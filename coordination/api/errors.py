@@ -43,3 +43,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_403_FORBIDDEN and code == "not_authenticated":
         response.status_code = status.HTTP_401_UNAUTHORIZED
     return response
+
+
+def page_not_found(request: Any, exception: Exception) -> Any:
+    """The project's 404: JSON with the API's error body under /api/ (an id the URL
+    patterns do not accept, say), the Swedish page everywhere else."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found as page
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": "Finns inte, eller så saknar du behörighet."},
+            status=404,
+        )
+    return page(request, exception)
