@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import statistics
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -66,6 +67,8 @@ CONFIGS = {
     "D": "Samverka full path: session auth, policy, encryption, PostgreSQL, audit, Redis",
 }
 KEY_BASE = 1_000_000  # a message key is sender * KEY_BASE + the sender's counter
+_RUNS = itertools.count(1)  # each run marks its bodies, so a replay of an earlier run's
+# message (same sender and counter) is never taken for one of this run's
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -243,6 +246,7 @@ class Params:
     throughput_seconds: float = 2.0
     window: int = 2
     stall: float = 7.0
+    connect_cap: float = 90.0
     drain_cap: float = 60.0
     warmup_sockets: int = 16
     warmup_seconds: float = 1.0
@@ -253,6 +257,7 @@ class Run:
 
     def __init__(self, server: Server, sockets: int) -> None:
         self.server = server
+        self.prefix = f"m{next(_RUNS)} "
         self.members = [
             Member(i, i // ROOM_SIZE, server.room_names[i // ROOM_SIZE]) for i in range(sockets)
         ]
@@ -276,25 +281,37 @@ class Run:
         self.progress = asyncio.Event()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.closed_unexpectedly = 0
+        self.connect_retries = 0
 
     # -- connections
-    async def open(self) -> None:
+    async def open(self, deadline: float) -> None:
+        """Connect and subscribe every member; a refused or dropped handshake is tried
+        again after a pause, as a browser would, until ``deadline`` (monotonic clock).
+        """
         limit = asyncio.Semaphore(25)
 
         async def one(member: Member) -> None:
             async with limit:
                 cookie = self.server.cookie(member.room, member.index % ROOM_SIZE)
                 headers = {"Cookie": cookie} if cookie else {}
-                member.ws = await connect(
-                    self.server.url(member.index),
-                    origin=self.server.origin,  # type: ignore[arg-type]
-                    additional_headers=headers,
-                    compression=None,
-                    ping_interval=None,
-                    open_timeout=60,
-                    close_timeout=2,
-                    max_queue=256,
-                )
+                while True:
+                    try:
+                        member.ws = await connect(
+                            self.server.url(member.index),
+                            origin=self.server.origin,  # type: ignore[arg-type]
+                            additional_headers=headers,
+                            compression=None,
+                            ping_interval=None,
+                            open_timeout=max(1.0, deadline - time.monotonic()),
+                            close_timeout=2,
+                            max_queue=256,
+                        )
+                        break
+                    except (OSError, TimeoutError, InvalidHandshake):
+                        self.connect_retries += 1
+                        if time.monotonic() > deadline:
+                            raise
+                        await asyncio.sleep(0.5)
                 member.last = self.server.last_seq.get(member.room_name, 0)
                 member.reader = asyncio.create_task(self._read(member))
                 await member.ws.send(
@@ -302,7 +319,9 @@ class Run:
                         {"type": "subscribe", "room": member.room_name, "since": member.last}
                     )
                 )
-                await asyncio.wait_for(member.subscribed.wait(), 60)
+                await asyncio.wait_for(
+                    member.subscribed.wait(), max(1.0, deadline - time.monotonic())
+                )
 
         await asyncio.gather(*(one(m) for m in self.members))
 
@@ -350,9 +369,9 @@ class Run:
         body = event.get("body")
         if event.get("kind") != "message.created" or not isinstance(body, str):
             return
-        if not body.startswith("m "):
+        if not body.startswith(self.prefix):
             return
-        key = int(body[2:])
+        key = int(body[len(self.prefix) :])
         if key in member.seen:
             self.duplicates += 1
             return
@@ -404,7 +423,7 @@ class Run:
                         "type": "send",
                         "room": member.room_name,
                         "client_id": client_id,
-                        "body": f"m {key}",
+                        "body": f"{self.prefix}{key}",
                     }
                 )
             )
@@ -486,7 +505,18 @@ async def measure(
     before = sum(rss_kib(pid) for pid in server.pids)
     opened = time.perf_counter()
     try:
-        await run.open()
+        try:
+            await run.open(time.monotonic() + params.connect_cap)
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            # The server could not take this many connections in time: say so, measure
+            # nothing else at this size.
+            return {
+                "sockets": sockets,
+                "failed": f"connect: {type(exc).__name__}",
+                "connected": sum(1 for m in run.members if m.subscribed.is_set()),
+                "connect_retries": run.connect_retries,
+                "connect_seconds": round(time.perf_counter() - opened, 3),
+            }
         connect_seconds = time.perf_counter() - opened
         await asyncio.sleep(0.5)  # presence and subscriptions settle
         after = sum(rss_kib(pid) for pid in server.pids)
@@ -535,11 +565,28 @@ async def measure(
         "seq_gaps": run.gaps,
         "errors": run.errors,
         "closed_unexpectedly": run.closed_unexpectedly,
+        "connect_retries": run.connect_retries,
     }
 
 
-def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(all_runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Figures of one configuration at one size over its trials (latencies pooled)."""
+    failed = [r for r in all_runs if "failed" in r]
+    runs = [r for r in all_runs if "failed" not in r]
+    if not runs:
+        return {
+            "trials": len(all_runs),
+            "failed_trials": len(failed),
+            "failures": [r["failed"] for r in failed],
+            "p50_ms": None,
+            "p95_ms": None,
+            "p99_ms": None,
+            "deliveries_per_s": None,
+            "memory_per_connection_kib": None,
+            "server_cpu_ms_per_delivery": None,
+            "lost": 0,
+            "undelivered_at_close": 0,
+        }
     pooled = [v for r in runs for v in r["latency_ms"]]
     per_trial_p99 = [percentile(r["latency_ms"], 99) for r in runs]
     throughput = [r["deliveries_per_s"] for r in runs]
@@ -549,7 +596,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for code, n in r["errors"].items():
             errors[code] = errors.get(code, 0) + n
     return {
-        "trials": len(runs),
+        "trials": len(all_runs),
+        "failed_trials": len(failed),
+        "failures": [r["failed"] for r in failed],
         "latency_samples": len(pooled),
         "p50_ms": _round(percentile(pooled, 50)),
         "p95_ms": _round(percentile(pooled, 95)),
@@ -573,6 +622,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "expected_deliveries": sum(r["expected_deliveries"] for r in runs),
         "errors": errors,
         "closed_unexpectedly": sum(r["closed_unexpectedly"] for r in runs),
+        "connect_retries": sum(r["connect_retries"] for r in runs),
     }
 
 
@@ -604,6 +654,9 @@ async def run_all(
                     result = await measure(server, n, params)
                     raw[server.name][n].append(result)
                     order.append(f"{server.name}{n}")
+                    if "failed" in result:
+                        log(f"  försök {trial + 1} {server.name} {n:>4} uttag: {result['failed']}")
+                        continue
                     log(
                         f"  försök {trial + 1} {server.name} {n:>4} uttag: "
                         f"p99 {percentile(result['latency_ms'], 99) or 0:7.1f} ms, "
@@ -625,12 +678,18 @@ async def run_all(
             "closed_loop_window_per_room": params.window,
             "drain_stall_seconds": params.stall,
             "drain_cap_seconds": params.drain_cap,
+            "connect_cap_seconds": params.connect_cap,
             "order": "".join(s.name for s in servers) + f" × {params.trials}",
         },
         "configurations": {s.name: s.describe() for s in servers},
         "results": summary,
         "paired_throughput_ratios": _paired_ratios(raw, params),
-        "lost": sum(r["lost"] for per in raw.values() for runs in per.values() for r in runs),
+        "lost": sum(
+            r.get("lost", 0) for per in raw.values() for runs in per.values() for r in runs
+        ),
+        "failed_runs": sum(
+            "failed" in r for per in raw.values() for runs in per.values() for r in runs
+        ),
     }
 
 
@@ -642,10 +701,11 @@ def _paired_ratios(
         return {}
     out: dict[str, Any] = {}
     for n in params.sizes:
+        # D that could not take the connections delivered nothing at that size.
         ratios = [
-            d["deliveries_per_s"] / c["deliveries_per_s"]
+            d.get("deliveries_per_s", 0.0) / c["deliveries_per_s"]
             for c, d in zip(raw["C"][n], raw["D"][n], strict=True)
-            if c["deliveries_per_s"]
+            if c.get("deliveries_per_s")
         ]
         out[str(n)] = {
             "per_trial": [round(r, 3) for r in ratios],
