@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -489,3 +490,52 @@ def test_the_matrix_has_at_least_1500_cells() -> None:
     assert len(roles) == 12
     assert {t.state for t in matrix.CASE_TARGETS} == set(matrix.CONSENT_STATES)
     assert {t.protected for t in matrix.CASE_TARGETS} == {False, True}
+
+
+# --- every page: the CSP header, and nothing inline for it to refuse ------------------------
+
+_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE)
+_INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
+_INLINE_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*["']""", re.IGNORECASE)
+
+
+def _page_visits(world: World) -> list[tuple[str, str, Target]]:
+    """Each GET route once, as the first position the table lets in."""
+    visits = []
+    for route, ops in ROUTES.items():
+        for op in ops:
+            if op.method != "GET":
+                continue
+            found = next(
+                (
+                    (position, target)
+                    for target in matrix.targets_for(op.scope)
+                    for position in ["anonymous", *POSITIONS]  # signed-in people skip /login/
+                    if op.who(position, target) is ALLOW
+                ),
+                None,
+            )
+            if found is not None:
+                visits.append((route, found[0], found[1]))
+            break
+    return visits
+
+
+def test_every_page_carries_the_csp_and_has_no_inline_script_or_style(world: World) -> None:
+    checked = []
+    for route, position, target in _page_visits(world):
+        op = next(op for op in ROUTES[route] if op.method == "GET")
+        response = run_http(world, route, op, position, target)
+        assert response.status_code == 200, (route, position, response.status_code)
+        csp = response.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp, (route, csp)
+        assert "frame-ancestors 'none'" in csp, route
+        if "html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        assert not _INLINE_SCRIPT.search(html), (route, _INLINE_SCRIPT.search(html))
+        assert not _INLINE_STYLE.search(html), (route, _INLINE_STYLE.search(html))
+        assert not _INLINE_HANDLER.search(html), (route, _INLINE_HANDLER.search(html))
+        checked.append(route)
+
+    assert len(checked) >= 20, checked
