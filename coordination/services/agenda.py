@@ -147,11 +147,13 @@ def meeting_move(*, actor: Any, meeting: Meeting, starts_at: dt.datetime) -> Mee
     previous = meeting.starts_at
     if starts_at == previous:
         raise Invalid(_("Mötet har redan den tiden."), detail={"field": "starts_at"})
-    revision, _created = MeetingRevision.objects.select_for_update().get_or_create(
+    revision, created = MeetingRevision.objects.select_for_update().get_or_create(
         meeting=meeting, defaults={"original_starts_at": previous, "changed_at": now}
     )
+    # Calendars compare LAST-MODIFIED to the second: make each change a later second.
+    last = meeting.created_at if created else revision.changed_at
     revision.sequence += 1
-    revision.changed_at = now
+    revision.changed_at = max(now, last.replace(microsecond=0) + dt.timedelta(seconds=1))
     revision.save(update_fields=["sequence", "changed_at"])
     meeting.starts_at = starts_at
     meeting.full_clean()

@@ -158,11 +158,16 @@ def test_a_coordinator_moves_a_forum_meeting_and_its_slots_move_with_it(
     assert sent[0][1]["kind"] == "meeting.moved"
     assert sent[0][1]["sequence"] == 1
 
+    first_change = revision.changed_at
     agenda.meeting_move(
         actor=coordinator, meeting=meeting, starts_at=new_time + dt.timedelta(hours=1)
     )
     revision.refresh_from_db()
     assert (revision.sequence, revision.original_starts_at) == (2, before)
+    # Calendars read LAST-MODIFIED to the second: each change lands in a later second,
+    # even two in a row.
+    assert revision.changed_at.replace(microsecond=0) > first_change.replace(microsecond=0)
+    assert first_change.replace(microsecond=0) > meeting.created_at.replace(microsecond=0)
 
 
 def test_a_forum_member_may_not_move_the_meeting_and_others_do_not_see_it(
