@@ -28,4 +28,4 @@ RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app s
 USER samverka
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "asgi:application"]
+CMD ["daphne", "--verbosity", "0", "-b", "0.0.0.0", "-p", "8000", "asgi:application"]

@@ -31,7 +31,7 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
 	$(RUN_ENV) $(BIN)/python manage.py demo_users
-	exec $(RUN_ENV) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) asgi:application
+	exec $(RUN_ENV) $(BIN)/daphne --verbosity 0 -b 127.0.0.1 -p $(PORT) asgi:application
 
 system-packages:
 	bash scripts/ensure-system-packages.sh

@@ -350,3 +350,9 @@ if PRODUCTION and SAMVERKA_OIDC_ENABLED:
     for _name in ("OIDC_RP_CLIENT_ID", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT"):
         if not globals()[_name]:
             raise ImproperlyConfigured(f"Single sign-on is on but {_name} is not set.")
+
+# Every log record is made safe when it is created: personnummer, e-mail addresses and
+# phone numbers masked, request paths replaced by their routes (coordination/log_filters.py).
+from coordination.log_filters import install as _install_log_redaction  # noqa: E402
+
+_install_log_redaction()

@@ -252,6 +252,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             process = subprocess.Popen(
                 [
                     str(Path(sys.executable).with_name("daphne")),
+                    "--verbosity",  # as deployed: Samverka's own access log, not Daphne's
+                    "0",
                     "-b",
                     "127.0.0.1",
                     "-p",
