@@ -15,6 +15,7 @@ BASIS_LABELS: dict[str, Promise] = {
     Basis.ANONYMISED: _(
         "Ärendet visas avidentifierat: ingen utanför den ägande enheten kan se vem det gäller"
     ),
+    Basis.CONSENT: _("Klienten har samtyckt till att uppgifterna lämnas ut"),
 }
 
 

@@ -272,4 +272,5 @@ def test_health_probe_is_routed() -> None:
 
 def test_basis_labels_are_plain_swedish_and_unknown_codes_fall_back() -> None:
     assert basis_label("owning_unit") == "Du arbetar med ärendet i den ägande enheten"
+    assert basis_label("consent") == "Klienten har samtyckt till att uppgifterna lämnas ut"
     assert basis_label("OSL 10:2") == "OSL 10:2"
