@@ -190,6 +190,22 @@ def readme_section(data: dict[str, Any]) -> str:
                     f"{_fmt(f['deliveries_per_s'], 0)} | {_fmt(f['memory_per_connection_kib'])} | "
                     f"{_fmt(f['server_cpu_ms_per_delivery'], 3)} | {f['lost']} |"
                 )
+        notes = []
+        for name, per in results.items():
+            for n, f in per.items():
+                if f.get("failed_trials"):
+                    notes.append(
+                        f"{name} at {n} sockets: {f['failed_trials']} of {f['trials']} trials could "
+                        f"not connect every socket within {_get(data, 'realtime', 'parameters', 'connect_cap_seconds')} s"
+                    )
+                late = f.get("undelivered_at_close", 0) - f.get("lost", 0)
+                if late:
+                    notes.append(
+                        f"{name} at {n} sockets: {late} deliveries still arriving when the wait ended "
+                        "(late, not lost; their latencies are missing, so its percentiles are low)"
+                    )
+        if notes:
+            lines += ["", "Notes: " + "; ".join(notes) + "."]
     audit = data.get("audit") or {}
     anonymiser = data.get("anonymiser") or {}
     convening = data.get("convening") or {}
