@@ -287,10 +287,25 @@ def kwargs_for(route: str, op: Op, world: World, target: Target) -> tuple[dict[s
         return kwargs, ""
     if scope == matrix.SEQ:
         return {"seq": world.seq}, ""
+    if scope == matrix.UNBUILT:
+        return _unbuilt_kwargs(route), ""
     if scope == matrix.ROUTINE:
         assert world.routine is not None
         return {"routine_id": world.routine.id}, ""
     return {}, ""
+
+
+def _unbuilt_kwargs(route: str) -> dict[str, Any]:
+    """A made-up id for every argument of the route (none of them names anything)."""
+    from django.urls import get_resolver as resolver
+
+    namespace, _sep, name = route.rpartition(":")
+    urlconf = resolver()
+    if namespace:
+        urlconf = urlconf.namespace_dict[namespace][1]
+    possibilities = urlconf.reverse_dict.getlist(name)
+    params = possibilities[0][0][0][1] if possibilities else []
+    return {param: ("x" * 32 if param == "token" else uuid.uuid4()) for param in params}
 
 
 def url_of(route: str, op: Op, world: World, target: Target) -> str:
@@ -328,7 +343,32 @@ def run_http(world: World, route: str, op: Op, position: str, target: Target) ->
     return client.post(url, data)
 
 
-OPS = [(route, index) for route, ops in ROUTES.items() for index in range(len(ops))]
+def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            if inner == "admin":
+                yield "admin:*"
+                continue
+            yield from _route_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or f"<unnamed {pattern.pattern}>"
+            yield f"{namespace}:{name}" if namespace else name
+
+
+def resolved_routes() -> set[str]:
+    return set(_route_names(get_resolver().url_patterns))
+
+
+def _routed(route: str) -> bool:
+    return route not in matrix.ROUTED_LATER or route in resolved_routes()
+
+
+OPS = [
+    (route, index) for route, ops in ROUTES.items() if _routed(route) for index in range(len(ops))
+]
 
 
 @pytest.mark.parametrize(
@@ -450,28 +490,9 @@ async def test_websocket_cells(world: World, position: str, settings: Any) -> No
 # --- the matrix covers every route ---------------------------------------------------------
 
 
-def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            if inner == "admin":
-                yield "admin:*"
-                continue
-            yield from _route_names(pattern.url_patterns, inner)
-        elif isinstance(pattern, URLPattern):
-            name = pattern.name or f"<unnamed {pattern.pattern}>"
-            yield f"{namespace}:{name}" if namespace else name
-
-
-def resolved_routes() -> set[str]:
-    return set(_route_names(get_resolver().url_patterns))
-
-
 def test_every_route_has_a_place_in_the_matrix() -> None:
     missing = sorted(resolved_routes() - set(ROUTES))
-    stale = sorted(set(ROUTES) - resolved_routes())
+    stale = sorted(set(ROUTES) - resolved_routes() - matrix.ROUTED_LATER)
 
     assert not missing, (
         "Routes without a place in the access-control matrix; add each to ROUTES in "
@@ -481,8 +502,12 @@ def test_every_route_has_a_place_in_the_matrix() -> None:
 
 
 def test_the_matrix_has_at_least_1500_cells() -> None:
-    http = len(matrix.http_cells())
+    http = sum(
+        len(matrix.targets_for(ROUTES[route][index].scope)) * len(POSITIONS)
+        for route, index in OPS
+    )
     ws = len(matrix.ws_cells())
+    print(f"\naccess-control matrix: {http} HTTP cells, {ws} WebSocket cells")
 
     assert http + ws >= 1500, (http, ws)
     # Every dimension is there: each role on both sides, every consent state, both flags.
@@ -503,6 +528,8 @@ def _page_visits(world: World) -> list[tuple[str, str, Target]]:
     """Each GET route once, as the first position the table lets in."""
     visits = []
     for route, ops in ROUTES.items():
+        if not _routed(route):
+            continue
         for op in ops:
             if op.method != "GET":
                 continue
