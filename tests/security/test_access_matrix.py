@@ -503,8 +503,7 @@ def test_every_route_has_a_place_in_the_matrix() -> None:
 
 def test_the_matrix_has_at_least_1500_cells() -> None:
     http = sum(
-        len(matrix.targets_for(ROUTES[route][index].scope)) * len(POSITIONS)
-        for route, index in OPS
+        len(matrix.targets_for(ROUTES[route][index].scope)) * len(POSITIONS) for route, index in OPS
     )
     ws = len(matrix.ws_cells())
     print(f"\naccess-control matrix: {http} HTTP cells, {ws} WebSocket cells")
