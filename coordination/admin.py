@@ -105,3 +105,24 @@ class IncidentAdmin(ReadOnlyAdmin):
 class RiskAssessmentAdmin(ReadOnlyAdmin):
     list_display = ["case", "instrument", "assessed_on", "level"]
     fields = readonly_fields = ("case", "instrument", "assessed_on", "level")
+
+
+# Accounts: unticking "active" in the admin disables the account the one way the service
+# does it (sessions deleted, open connections closed, audited), not just the flag.
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin  # noqa: E402
+
+_User = get_user_model()
+if admin.site.is_registered(_User):
+    admin.site.unregister(_User)
+
+
+@admin.register(_User)
+class SamverkaUserAdmin(UserAdmin):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from coordination.services import user_deactivate
+
+        was_active = change and _User.objects.filter(pk=obj.pk, is_active=True).exists()
+        super().save_model(request, obj, form, change)
+        if was_active and not obj.is_active:
+            user_deactivate(actor=request.user, user=obj, reason="Inaktiverat i administrationen")

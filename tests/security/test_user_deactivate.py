@@ -83,3 +83,29 @@ async def test_open_connections_close_with_4403_within_one_second(
     finally:
         for peer in peers:
             await peer.close()
+
+
+def test_unticking_active_in_the_admin_disables_the_account_through_the_service(
+    org: Org, rf: Any
+) -> None:
+    from django.contrib import admin
+
+    from audit.models import AuditEvent
+
+    colleague = org.user("colleague")
+    browser = Client()
+    browser.force_login(colleague)
+    request = rf.post("/admin/")
+    request.user = org.user("admin")
+    model_admin = admin.site._registry[type(colleague)]
+    colleague.is_active = False
+
+    class Form:
+        changed_data = ["is_active"]
+
+    model_admin.save_model(request, colleague, Form(), change=True)
+
+    assert _sessions_of(colleague) == 0
+    assert browser.get("/").status_code == 302
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert last is not None and last.action == "user.deactivated"
