@@ -122,7 +122,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels_redis blocks up to 5 s on a read; redis-py's own socket timeout
+                # must be longer, or idle receives fail with "Timeout reading".
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
                 "capacity": int(os.environ.get("SAMVERKA_CHANNEL_CAPACITY", "1500")),
                 "expiry": int(os.environ.get("SAMVERKA_CHANNEL_EXPIRY", "60")),
             },

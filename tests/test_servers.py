@@ -38,7 +38,9 @@ async def test_channel_layer_round_trip_through_redis() -> None:
     assert layer is not None
     assert type(layer).__module__.startswith("channels_redis")
     layer_settings: Any = settings.CHANNEL_LAYERS["default"]
-    assert layer_settings["CONFIG"]["hosts"] == [os.environ["REDIS_URL"]]
+    assert layer_settings["CONFIG"]["hosts"] == [
+        {"address": os.environ["REDIS_URL"], "socket_timeout": 10}
+    ]
 
     group = f"test-{uuid.uuid4().hex}"
     channel = await layer.new_channel()
