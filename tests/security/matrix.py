@@ -100,6 +100,8 @@ CLOSED_MEETING = "closed_meeting"  # a closed styrgrupp of the case, with its mi
 # An id that names nothing, for routes whose objects the world does not build yet: the
 # cell checks only that a signed-in person gets "not found" and the anonymous the login.
 UNBUILT = "unbuilt"
+REFERRAL = "referral"  # Barn och unga's referral of the valid-consent case to Norrköping
+CONCERN = "concern"  # the region's concern report about a child, to Barn och unga
 CONSENT = "consent"
 ROOM_CASE = "room_case"
 ROOM_MEETING = "room_meeting"
@@ -229,6 +231,20 @@ def call_answerers(position: str, target: Target) -> Outcome:
     if _anon(position):
         return LOGIN
     return ALLOW if position == "lead" else HIDDEN
+
+
+def referral_sides(position: str, target: Target) -> Outcome:
+    """A referral: the sending case's people and the receiving unit's officer and lead."""
+    if _anon(position):
+        return LOGIN
+    return ALLOW if position in {"officer", "lead", "other_officer", "other_lead"} else HIDDEN
+
+
+def concern_sides(position: str, target: Target) -> Outcome:
+    """A concern report: the receiving unit's officers and lead, and the reporter."""
+    if _anon(position):
+        return LOGIN
+    return ALLOW if position in {"officer", "colleague", "lead", "other_member"} else HIDDEN
 
 
 # --- request bodies ------------------------------------------------------------------------
@@ -415,11 +431,11 @@ ROUTES: dict[str, list[Op]] = {
     "frontend:support_record": [Op("POST", UNBUILT, NOBODY)],
     "frontend:feedback": [Op("GET", UNBUILT, NOBODY)],
     "frontend:referral_new": [Op("GET", CASE, OWNERS)],
-    "frontend:referral": [Op("GET", UNBUILT, NOBODY)],
+    "frontend:referral": [Op("GET", REFERRAL, referral_sides)],
     "frontend:referral_answer": [Op("POST", UNBUILT, NOBODY)],
     "frontend:referral_close": [Op("POST", UNBUILT, NOBODY)],
     "frontend:concern_new": [Op("GET", GLOBAL, REPORTERS)],
-    "frontend:concern": [Op("GET", UNBUILT, NOBODY)],
+    "frontend:concern": [Op("GET", CONCERN, concern_sides)],
     "frontend:concern_acknowledge": [Op("POST", UNBUILT, NOBODY)],
     "frontend:concern_open_case": [Op("POST", UNBUILT, NOBODY)],
     "frontend:concern_outcome": [Op("POST", UNBUILT, NOBODY)],

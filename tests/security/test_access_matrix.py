@@ -79,6 +79,8 @@ class World:
     review_id: str = ""
     review_position: int = 0
     checkpoint_size: int = 0
+    referral_id: str = ""
+    concern_id: str = ""
     seq: int = 0
     routine: Routine | None = None
     region: Any = None
@@ -206,6 +208,30 @@ def build_world() -> World:
                 actor=people["officer"], room=room, client_id=uuid.uuid4(), body="Hej"
             )
             world.messages[(kind, target)] = receipt.message_id
+    # A referral of the valid-consent case to Norrköping, and a concern report from the
+    # region to Barn och unga.
+    from coordination.models_consultation import ConcernIntake
+    from coordination.services import consultation
+
+    referral = consultation.referral_send(
+        actor=people["officer"],
+        case=world.cases[Target("valid", False)],
+        to_unit=units["norr"],
+        basis="consent",
+        categories=["situation"],
+        text="Stöd i föräldraskapet",
+        assessment="Klienten har samtyckt; inget men.",
+    )
+    world.referral_id = str(referral.id)
+    ConcernIntake.objects.create(municipality=motala, unit=units["bou"])
+    report = consultation.concern_report_submit(
+        actor=people["other_member"],
+        reporter_unit=units["region"],
+        municipality=motala,
+        child_name="Elva Tolvansson",
+        text="Barnet berättar om bråk hemma.",
+    )
+    world.concern_id = str(report.id)
     # Accesses to review: the owners read the cases.
     from coordination import selectors
 
@@ -287,6 +313,10 @@ def kwargs_for(route: str, op: Op, world: World, target: Target) -> tuple[dict[s
         return kwargs, ""
     if scope == matrix.SEQ:
         return {"seq": world.seq}, ""
+    if scope == matrix.REFERRAL:
+        return {"referral_id": world.referral_id}, ""
+    if scope == matrix.CONCERN:
+        return {"report_id": world.concern_id}, ""
     if scope == matrix.UNBUILT:
         return _unbuilt_kwargs(route), ""
     if scope == matrix.ROUTINE:
