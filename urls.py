@@ -10,8 +10,9 @@ urlpatterns = [
     path("api/v1/", include("coordination.api.urls")),
     path("api/v1/", include("realtime.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("audit.urls")),
     path("", include("consent.urls")),
+    path("", include("consent.urls_redaction")),
+    path("", include("audit.urls")),
     path("", include("frontend.urls")),
 ]
 
