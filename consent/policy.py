@@ -229,9 +229,7 @@ def visible_cases(user: Any) -> QuerySet[Case]:
         | Q(deputies=user)
         | Q(memberships__user=user, memberships__role=Role.SECTION_LEAD)
     )
-    officer_units = Unit.objects.filter(
-        memberships__user=user, memberships__role=Role.CASE_OFFICER
-    )
+    officer_units = Unit.objects.filter(memberships__user=user, memberships__role=Role.CASE_OFFICER)
     return (
         Case.objects.filter(
             Q(officers=user, owning_unit__in=officer_units) | Q(owning_unit__in=led_units)

@@ -576,7 +576,6 @@ class Minutes(models.Model):
         verbose_name_plural = _("protokoll")
 
 
-# The konsultativ grupp, referrals and concern reports live in their own module.
-from coordination import models_consultation  # noqa: E402, F401
-# Per-case counts for the statistics, training events and calendar links.
-from coordination import models_statistics  # noqa: E402, F401
+# The konsultativ grupp, referrals and concern reports, and the statistics' per-case
+# counts, training events and calendar links live in modules of their own.
+from coordination import models_consultation, models_statistics  # noqa: E402, F401

@@ -356,7 +356,6 @@ def kek_rotate(*, actor: Any) -> tuple[str, int]:
     from django.conf import settings
 
     import keystore
-
     from coordination.models_consultation import ConcernReport
     from realtime.models import RoomKey
 

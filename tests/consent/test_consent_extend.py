@@ -5,6 +5,7 @@ revoked or expired consent."""
 
 from __future__ import annotations
 
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -49,9 +50,9 @@ def test_officer_extends_a_valid_consent(
     assert event.valid_to == days(90).isoformat()
 
 
-def _refused_and_unchanged(org: Org, consent: Consent, error: type[Exception], **kw) -> None:  # type: ignore[no-untyped-def]
+def _refused_and_unchanged(org: Org, consent: Consent, error: type[Exception], **kw: Any) -> None:
     before = (Consent.objects.get(pk=consent.pk).valid_to, AuditEvent.objects.count())
-    values = {"valid_to": days(365), "given_how": "written"} | kw
+    values: dict[str, Any] = {"valid_to": days(365), "given_how": "written"} | kw
     with pytest.raises(error):
         services.consent_extend(
             actor=kw.pop("actor", org.user("officer")), consent=consent, **values
