@@ -326,6 +326,58 @@ def delegates_for(invitation: Invitation) -> list[Any]:
     return [p for p in section_leads(invitation.unit) if p.pk not in called]
 
 
+def _invitation(
+    meeting: Meeting,
+    person: Any,
+    unit: Unit | None,
+    *,
+    origin: str,
+    parent: Invitation | None = None,
+    answer: str = InvitationAnswer.PENDING,
+    check_related: bool = True,
+) -> Invitation:
+    """A validated, unsaved invitation.
+
+    ``check_related=False`` leaves out the checks that read the database (that the related
+    rows exist and that the person is not called twice), for callers that hold those rows
+    from this transaction and call each person once; the database's constraints still
+    stand behind both.
+    """
+    invitation = Invitation(
+        meeting=meeting, person=person, unit=unit, origin=origin, parent=parent, answer=answer
+    )
+    if answer != InvitationAnswer.PENDING:
+        invitation.answered_at = timezone.now()
+    if check_related:
+        invitation.full_clean(validate_unique=False)
+    else:
+        invitation.full_clean(
+            exclude=["meeting", "person", "unit", "parent", "delegated_to"],
+            validate_unique=False,
+        )
+    return invitation
+
+
+def _announce_call(invitation: Invitation, call_url: str) -> None:
+    """The call on the person's inbox (stored now, announced after commit)."""
+    meeting = invitation.meeting
+    unit = invitation.unit
+    publish_on_commit(
+        rooms.inbox_room(invitation.person_id),
+        events.MeetingCalled(
+            meeting_id=str(meeting.id),
+            invitation_id=str(invitation.id),
+            forum=meeting.forum.name,
+            case_reference=_case_reference(meeting),
+            unit=unit.name if unit else "",
+            starts_at=_iso(meeting.starts_at),
+            origin=invitation.origin,
+            convened_by=name_of(meeting.convened_by),
+            url=call_url,
+        ),
+    )
+
+
 def _call(
     meeting: Meeting,
     person: Any,
@@ -336,28 +388,10 @@ def _call(
     answer: str = InvitationAnswer.PENDING,
 ) -> Invitation:
     """Create one invitation; the inbox call and the e-mail leave after commit."""
-    invitation = Invitation(
-        meeting=meeting, person=person, unit=unit, origin=origin, parent=parent, answer=answer
-    )
-    if answer != InvitationAnswer.PENDING:
-        invitation.answered_at = timezone.now()
-    invitation.full_clean(validate_unique=False)
+    invitation = _invitation(meeting, person, unit, origin=origin, parent=parent, answer=answer)
     invitation.save(force_insert=True)
     if answer == InvitationAnswer.PENDING:
-        publish_on_commit(
-            rooms.inbox_room(person.pk),
-            events.MeetingCalled(
-                meeting_id=str(meeting.id),
-                invitation_id=str(invitation.id),
-                forum=meeting.forum.name,
-                case_reference=_case_reference(meeting),
-                unit=unit.name if unit else "",
-                starts_at=_iso(meeting.starts_at),
-                origin=origin,
-                convened_by=name_of(meeting.convened_by),
-                url=_meeting_url(meeting, "meeting_call"),
-            ),
-        )
+        _announce_call(invitation, _meeting_url(meeting, "meeting_call"))
         invitation_id = invitation.pk
         transaction.on_commit(lambda: invitation_mail.send_invitation_mail(invitation_id))
     return invitation
@@ -445,15 +479,22 @@ def meeting_convene(
     routine = Routine.objects.select_related("forum").get(pk=routine.pk)
     if not routine.active or routine.municipality_id != case.owning_unit.agency.municipality_id:
         raise Invalid(_("Rutinen gäller inte för ärendets kommun."), detail={"field": "routine"})
-    chosen = list(dict.fromkeys(units))
-    if not chosen:
+    chosen_ids = list(dict.fromkeys(unit.pk for unit in units))
+    if not chosen_ids:
         raise Invalid(_("Välj minst en sektion att kalla."), detail={"field": "units"})
-    members = set(routine.forum.member_units.values_list("pk", flat=True))
-    if any(unit.pk not in members for unit in chosen):
+    # The chosen sections that belong to the forum, with their leads, in one query.
+    members = {
+        unit.pk: unit
+        for unit in routine.forum.member_units.filter(pk__in=chosen_ids)
+        .select_related("lead")
+        .order_by()
+    }
+    if len(members) != len(chosen_ids):
         raise Invalid(
             _("Sektionen ingår inte i %(forum)s.") % {"forum": routine.forum.name},
             detail={"field": "units"},
         )
+    chosen = [members[pk] for pk in chosen_ids]
     if incident is not None and incident.case_id != case.pk:
         raise Invalid(_("Händelsen hör inte till ärendet."), detail={"field": "incident"})
     if (
@@ -465,7 +506,10 @@ def meeting_convene(
     when = _starts_at(starts_at, now)
     called: list[tuple[Unit, list[Any]]] = []
     for unit in chosen:
-        people = section_leads(unit)
+        # An active lead is the first of section_leads(); the others are looked up only
+        # for a section without one.
+        lead = unit.lead
+        people = [lead] if lead is not None and lead.is_active else section_leads(unit)
         if not people:
             raise Invalid(
                 _("Sektionen %(unit)s har ingen chef eller ersättare att kalla.")
@@ -486,9 +530,12 @@ def meeting_convene(
         case=case,
         incident=incident,
     )
-    meeting.full_clean()
+    # Forum, routine and case were read (the case locked) in this transaction and the actor
+    # is the signed-in person: only the incident, which the caller hands in, is looked up.
+    meeting.full_clean(exclude=["forum", "routine", "case", "convened_by"], validate_unique=False)
     meeting.save(force_insert=True)
     _record_internal_disclosure(actor, case, meeting, assessment or default_assessment(routine))
+    invitations: list[Invitation] = []
     invited: list[str] = []
     seen: set[Any] = set()
     for unit, people in called:
@@ -497,14 +544,24 @@ def meeting_convene(
                 continue
             seen.add(person.pk)
             own = person.pk == actor.pk
-            _call(
-                meeting,
-                person,
-                unit,
-                origin=InvitationOrigin.CALLED,
-                answer=InvitationAnswer.ACCEPTED if own else InvitationAnswer.PENDING,
+            invitations.append(
+                _invitation(
+                    meeting,
+                    person,
+                    unit,
+                    origin=InvitationOrigin.CALLED,
+                    answer=InvitationAnswer.ACCEPTED if own else InvitationAnswer.PENDING,
+                    check_related=False,
+                )
             )
             invited.append(person.get_username())
+    Invitation.objects.bulk_create(invitations)
+    pending = [i for i in invitations if i.answer == InvitationAnswer.PENDING]
+    call_url = _meeting_url(meeting, "meeting_call")
+    for invitation in pending:
+        _announce_call(invitation, call_url)
+    # After the inbox announcements, and from the objects in hand: nothing is read again.
+    transaction.on_commit(lambda: invitation_mail.send_invitation_mails(pending))
     record(
         actor=actor,
         action="meeting.convened",

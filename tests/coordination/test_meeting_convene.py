@@ -1,19 +1,34 @@
 import datetime as dt
 import zoneinfo
 from typing import Any
+from unittest import mock
 
 import icalendar
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from consent.models import Disclosure
 from coordination import services
 from coordination.errors import CaseErasedError, Conflict, Invalid, NotFound
-from coordination.models import Invitation, InvitationAnswer, Meeting, MeetingStatus
+from coordination.models import (
+    Case,
+    ForumKind,
+    Invitation,
+    InvitationAnswer,
+    Meeting,
+    MeetingStatus,
+    Role,
+    Routine,
+    Unit,
+)
 from tests.audit.test_record import _assert_one_chain
 from tests.coordination.styrgrupp import Styrgrupp, later_today, sent_events
-from tests.fixtures import IDENTITY
+from tests.fixtures import IDENTITY, make_user
 
 
 def _identity_strings() -> list[str]:
@@ -185,3 +200,112 @@ def test_an_erased_case_cannot_be_convened(styrgrupp: Styrgrupp) -> None:
     with pytest.raises(CaseErasedError):
         styrgrupp.convene(incident=None)
     assert not Meeting.objects.exists()
+
+
+def _sections(styrgrupp: Styrgrupp, count: int) -> tuple[Routine, list[Unit]]:
+    """A styrgrupp routine in Motala whose forum has ``count`` sections, each with a lead."""
+    agency = styrgrupp.bou.agency
+    units = []
+    for n in range(count):
+        name = f"Sektion {count}.{n + 1}"
+        unit = services.unit_create(actor=None, agency=agency, name=name)
+        lead = make_user(f"lead_{count}_{n + 1}", first_name="Chef", last_name=name)
+        services.membership_grant(actor=None, user=lead, unit=unit, role=Role.SECTION_LEAD)
+        services.unit_set_leads(actor=None, unit=unit, lead=lead)
+        units.append(unit)
+    forum = services.forum_create(
+        actor=None,
+        name=f"Styrgruppen ({count} sektioner)",
+        kind=ForumKind.STEERING_GROUP,
+        municipality=agency.municipality,
+        internal=True,
+        member_units=units,
+    )
+    routine = services.routine_create(
+        actor=None,
+        municipality=agency.municipality,
+        forum=forum,
+        name=f"Hot och våld i nära relation ({count} sektioner)",
+        text="Kalla styrgruppen samma dag.",
+    )
+    return routine, units
+
+
+def _convene_queries(
+    styrgrupp: Styrgrupp, routine: Routine, units: list[Unit], capture_on_commit: Any
+) -> list[str]:
+    """The SQL of one convening, the work after commit (calls, e-mails) included."""
+    actor = get_user_model().objects.get(pk=styrgrupp.user("officer").pk)
+    case = Case.objects.get(pk=styrgrupp.case.pk)
+    with CaptureQueriesContext(connection) as queries, capture_on_commit(execute=True):
+        services.meeting_convene(actor=actor, case=case, routine=routine, units=units)
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_convening_more_sections_costs_no_more_queries_than_storing_their_calls(
+    styrgrupp: Styrgrupp, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    """Leads, validation, invitations and e-mails are read and written for all sections
+    at once: only each inbox's own stored event is per person."""
+    few = _convene_queries(styrgrupp, *_sections(styrgrupp, 2), django_capture_on_commit_callbacks)
+    many = _convene_queries(
+        styrgrupp, *_sections(styrgrupp, 10), django_capture_on_commit_callbacks
+    )
+
+    def outside_inbox_events(sql: list[str]) -> list[str]:
+        return [
+            q
+            for q in sql
+            if "realtime_" not in q and not q.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        ]
+
+    assert len(mailoutbox) == 12
+    assert len(outside_inbox_events(many)) == len(outside_inbox_events(few))
+
+
+def test_convening_ten_sections_stays_within_a_query_budget(
+    styrgrupp: Styrgrupp, django_capture_on_commit_callbacks, django_assert_max_num_queries
+) -> None:
+    routine, units = _sections(styrgrupp, 10)
+    actor = get_user_model().objects.get(pk=styrgrupp.user("officer").pk)
+    case = Case.objects.get(pk=styrgrupp.case.pk)
+    # Per called lead there is the stored inbox event (four statements today); the rest is
+    # one fixed cost. Calling lead by lead took more than 170.
+    with (
+        django_assert_max_num_queries(100),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        meeting = services.meeting_convene(actor=actor, case=case, routine=routine, units=units)
+    assert Invitation.objects.filter(meeting=meeting).count() == 10
+
+
+def test_a_section_without_an_active_lead_calls_its_first_stand_in(
+    styrgrupp: Styrgrupp, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    vuxen_lead = styrgrupp.user("vuxen_lead")
+    vuxen_lead.is_active = False
+    vuxen_lead.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = styrgrupp.convene()
+    called = {i.person.username: i.unit for i in Invitation.objects.filter(meeting=meeting)}
+    assert called == {"lead": styrgrupp.bou, "vuxen_deputy": styrgrupp.vuxen}
+    assert sorted(m.to[0] for m in mailoutbox) == ["lead@example.se", "vuxen_deputy@example.se"]
+
+
+def test_a_failing_mail_does_not_hold_back_the_others_nor_undo_the_call(
+    styrgrupp: Styrgrupp, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    send = EmailMessage.send
+
+    def refuse_the_first(message: EmailMessage, *args: Any, **kwargs: Any) -> int:
+        if message.to == ["lead@example.se"]:
+            raise OSError("mail server refused")
+        return send(message, *args, **kwargs)
+
+    with (
+        mock.patch.object(EmailMessage, "send", refuse_the_first),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        meeting = styrgrupp.convene()
+    assert [m.to for m in mailoutbox] == [["vuxen_lead@example.se"]]
+    assert Invitation.objects.filter(meeting=meeting).count() == 2
