@@ -156,11 +156,15 @@ def _roles(user: Any, unit: Unit) -> set[str]:
 def leads_unit(user: Any, unit: Unit) -> bool:
     if not _active(user):
         return False
+    return _leads(user, unit, _roles(user, unit))
+
+
+def _leads(user: Any, unit: Unit, roles: set[str]) -> bool:
     if unit.lead_id == user.pk:
         return True
-    if unit.deputies.filter(pk=user.pk).exists():
+    if Role.SECTION_LEAD in roles:
         return True
-    return Role.SECTION_LEAD in _roles(user, unit)
+    return unit.deputies.filter(pk=user.pk).exists()
 
 
 def works_on_case(user: Any, case: Case) -> bool:
@@ -168,11 +172,12 @@ def works_on_case(user: Any, case: Case) -> bool:
     or lead / deputy of that unit. Removing the role ends access to assigned cases too."""
     if not _active(user):
         return False
-    if leads_unit(user, case.owning_unit):
+    roles = _roles(user, case.owning_unit)  # asked once for both rules below
+    if _leads(user, case.owning_unit, roles):
         return True
-    if not case.officers.filter(pk=user.pk).exists():
+    if Role.CASE_OFFICER not in roles:
         return False
-    return Role.CASE_OFFICER in _roles(user, case.owning_unit)
+    return case.officers.filter(pk=user.pk).exists()
 
 
 def case_access(
@@ -332,9 +337,13 @@ def _same_authority(user: Any, case: Case) -> bool:
     return Membership.objects.filter(user=user, unit__agency_id=case.owning_unit.agency_id).exists()
 
 
+def case_room_access(user: Any, case: Case) -> Decision:
+    """A case's own room is for the people who work with the case; what they see there."""
+    return case_access(user, case, Context.MESSAGE)
+
+
 def may_join_case_room(user: Any, case: Case) -> bool:
-    """A case's own room is for the people who work with the case."""
-    return case_access(user, case, Context.MESSAGE).allowed
+    return case_room_access(user, case).allowed
 
 
 def may_read_inbox(user: Any) -> bool:

@@ -2,11 +2,14 @@
 
 Thin: it checks a frame, calls one service or selector, and answers. All database work
 goes through ``_db``. Delivery is driven by the database: an announcement on the channel
-layer only says "room R has event n"; the consumer then reads every event after the
+layer only says "room R has event n"; the consumer then takes every event after the
 last one it delivered, renders each for its person, and sends them in order. So a lost,
 late or duplicated announcement never loses, reorders or repeats an event, and a
-periodic tick (which also re-joins the layer's groups after Redis lost them) catches up
-whatever no announcement reached.
+periodic tick catches up whatever no announcement reached.
+
+The process's ``Hub`` holds the channel-layer side for all of its connections: it joins
+each group once, hands each announcement to the connections that follow the room, and
+reads each announced event from the database once for all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import contextlib
 import functools
 import json
 import logging
-import time
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +39,16 @@ from coordination.errors import DomainError, NotFound
 from coordination.services import accounts
 from realtime import rooms, selectors, services
 from realtime.frames import Frame, FrameError, TokenBucket, parse, rate_limited, setting
+from realtime.hub import Hub, HubClosed, get_hub, in_db_thread
 from realtime.selectors import Levels, RoomTarget
 
 logger = logging.getLogger(__name__)
 
 CLOSE_ACCESS_LOST = 4403
 _BATCH = 200
+# Announcements waiting for one connection; past this they are dropped, and the tick
+# (delivery is read from the database) catches up what they announced.
+_PENDING = 1000
 
 
 class AccountGone(Exception):
@@ -95,37 +102,30 @@ class RoomConsumer(AsyncWebsocketConsumer):
     session_key: str | None
     subs: dict[str, Subscription]
     lock: asyncio.Lock
+    hub: Hub | None = None
     ticker: asyncio.Future[None] | None = None
     closing = False
 
     # -- the connection's life -------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """As Channels' own, but a failing channel layer (Redis restarting) does not end
-        the connection: the layer is retried while the database keeps serving.
+        """As Channels' own, but the channel layer is reached through the process's hub:
+        what it announces for this connection arrives in ``pending``.
         """
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send
-        sources = [receive]
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = self._receive_from_layer
-            sources.append(self._receive_from_layer)
+        self.pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_PENDING)
+        self.channel_name = ""
         with contextlib.suppress(StopConsumer):
-            await await_many_dispatch(sources, self.dispatch)
+            await await_many_dispatch([receive, self.pending.get], self.dispatch)
 
-    async def _receive_from_layer(self) -> Any:
-        delay = 0.2
-        while True:
-            try:
-                return await self.channel_layer.receive(self.channel_name)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("channel layer receive failed; retrying", exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+    def deliver(self, message: dict[str, Any]) -> None:
+        """From the hub: an announcement for this connection."""
+        try:
+            self.pending.put_nowait(message)
+        except asyncio.QueueFull:
+            logger.warning("a connection is behind; the tick catches it up")
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -148,8 +148,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             setting("REALTIME_SEND_BURST", 10), setting("REALTIME_SENDS_PER_SECOND", 5)
         )
         await self.accept()
-        for group in self._person_groups():
-            await self._layer_call("group_add", group, self.channel_name)
+        while True:
+            hub = get_hub(self.channel_layer_alias)
+            try:
+                self.channel_name = await hub.attach(self)
+            except HubClosed:
+                continue
+            self.hub = hub
+            break
         self.ticker = asyncio.ensure_future(self._tick_loop())
 
     async def disconnect(self, code: int) -> None:
@@ -158,13 +164,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not hasattr(self, "subs"):
             return
         stored = [sub.target.stored for sub in self.subs.values()]
-        for group in self._person_groups() + [rooms.group_name(s) for s in stored]:
-            await self._layer_call("group_discard", group, self.channel_name)
-        await self._leave(stored)
         self.subs = {}
-
-    def _person_groups(self) -> list[str]:
-        return [rooms.user_group(self.user_id), rooms.EVERYONE_GROUP]
+        if self.hub is not None:
+            await self.hub.detach(self)
+        await self._leave(stored)
 
     # -- frames from the client --------------------------------------------------------
 
@@ -195,13 +198,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         since = frame.fields.get("since", 0)
         async with self.lock:
             target = await self._db(lambda user: selectors.room_open(user=user, room=room))
-            known = room in self.subs
             sub = Subscription(target=target, cursor=since)
             self.subs[room] = sub
-            if not known:
-                await self._layer_call(
-                    "group_add", rooms.group_name(target.stored), self.channel_name
-                )
+            # Follow first, then read: nothing committed in between goes unannounced.
+            if self.hub is not None:
+                await self.hub.follow(target.stored, self)
             await self._catch_up(sub, first=True)
             await self._send({"type": "subscribed", "room": room, "seq": sub.cursor})
             if target.name.kind != "inbox":
@@ -267,7 +268,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         async with self.lock:
             sub = self.subs.get(receipt.room)
             if sub is not None and receipt.seq > sub.cursor:
-                await self._catch_up(sub)
+                await self._catch_up(sub, upto=receipt.seq)
 
     # -- messages from the channel layer ---------------------------------------------------
 
@@ -276,10 +277,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         async with self.lock:
             sub = self._by_stored(message.get("room"))
-            if sub is None or int(message.get("seq", 0)) <= sub.cursor:
+            seq = int(message.get("seq", 0))
+            if sub is None or seq <= sub.cursor:
                 return  # announced twice, or already delivered by a catch-up
             try:
-                await self._catch_up(sub)
+                await self._catch_up(sub, upto=seq)
             except AccountGone:
                 await self._lose_everything()
             except Exception:
@@ -289,6 +291,27 @@ class RoomConsumer(AsyncWebsocketConsumer):
         sub = self._by_stored(message.get("room"))
         if sub is not None:
             await self._show_presence(sub, message.get("people") or [])
+
+    async def room_tick(self, message: dict[str, Any]) -> None:
+        """From the hub's tick: how far the room has come, and who has it open."""
+        async with self.lock:
+            sub = self._by_stored(message.get("room"))
+            if sub is None or self.closing:
+                return
+            seq = int(message.get("seq", 0))
+            try:
+                if seq > sub.cursor:
+                    await self._catch_up(sub, upto=seq)
+            except AccountGone:
+                await self._lose_everything()
+                return
+            if sub.target.name.kind != "inbox":
+                await self._show_presence(sub, message.get("people") or [])
+
+    async def connection_gone(self, message: dict[str, Any]) -> None:
+        """From the hub's tick: the account is disabled or the session ended."""
+        async with self.lock:
+            await self._lose_everything()
 
     async def access_changed(self, message: dict[str, Any]) -> None:
         async with self.lock:
@@ -305,8 +328,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return sub
         return None
 
-    async def _catch_up(self, sub: Subscription, *, first: bool = False) -> None:
-        """Send every event after ``sub.cursor`` that exists now, in order."""
+    async def _catch_up(
+        self, sub: Subscription, *, first: bool = False, upto: int | None = None
+    ) -> None:
+        """Send every event after ``sub.cursor`` that exists now, in order.
+
+        With ``upto`` (an event known to exist), the events are taken from the hub's
+        shared read when it has them; otherwise this connection reads them itself.
+        """
+        if upto is not None and self.hub is not None:
+            shared = await self.hub.read(sub.target.stored, sub.cursor, upto)
+            if shared:
+                await self._send_events(sub, shared)
+            if sub.cursor >= upto:
+                return
         while True:
             batch = await self._db(
                 functools.partial(
@@ -329,6 +364,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     # database): it learns the room's real position from `subscribed`.
                     sub.cursor = batch.latest
                 return
+
+    async def _send_events(self, sub: Subscription, stored: list[selectors.StoredEvent]) -> None:
+        """Render shared events for this person (asking the policy for any new case)."""
+        missing = sub.levels.missing(stored)
+        if missing:
+            levels, target = sub.levels, sub.target
+            await self._db(lambda user: levels.fill(user, target, missing))
+        for event in stored:
+            if event.seq <= sub.cursor:
+                continue
+            await self._send(
+                {
+                    "type": "event",
+                    "room": sub.target.wire,
+                    "seq": event.seq,
+                    "event": selectors.render(event, sub.levels),
+                }
+            )
+            sub.cursor = event.seq
 
     async def _recheck(self) -> None:
         """Ask the policy again for every open room; close what is no longer allowed."""
@@ -369,17 +423,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         for wire in list(self.subs):
             await self._error("access_lost", _("Du har inte längre åtkomst till rummet."), wire)
         stored = [sub.target.stored for sub in self.subs.values()]
-        for s in stored:
-            await self._layer_call("group_discard", rooms.group_name(s), self.channel_name)
+        if self.hub is not None:
+            for s in stored:
+                await self.hub.unfollow(s, self)
         self.subs = {}
         await self._leave(stored)
         await self.close(code=CLOSE_ACCESS_LOST)
 
     async def _drop(self, wire: str) -> None:
         sub = self.subs.pop(wire)
-        await self._layer_call(
-            "group_discard", rooms.group_name(sub.target.stored), self.channel_name
-        )
+        if self.hub is not None and not any(
+            other.target.stored == sub.target.stored for other in self.subs.values()
+        ):
+            await self.hub.unfollow(sub.target.stored, self)
         if sub.target.name.kind != "inbox":
             await self._leave([sub.target.stored])
 
@@ -429,51 +485,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # -- the tick ------------------------------------------------------------------------
 
     async def _tick_loop(self) -> None:
-        interval = setting("REALTIME_TICK_SECONDS", 5.0)
-        recheck_every = setting("REALTIME_ACCESS_RECHECK_SECONDS", 30.0)
-        last_recheck = time.monotonic()
+        """Ask the policy again now and then: not every change announces itself."""
+        interval = setting("REALTIME_ACCESS_RECHECK_SECONDS", 30.0)
+        # Connections opened together do not all ask at the same moment.
+        await asyncio.sleep(interval * random.uniform(0.5, 1.0))
         while not self.closing:
-            await asyncio.sleep(interval)
             try:
                 async with self.lock:
                     if self.closing:
                         return
-                    if time.monotonic() - last_recheck >= recheck_every:
-                        last_recheck = time.monotonic()
-                        await self._recheck()
-                    await self._tick()
+                    await self._recheck()
             except asyncio.CancelledError:
                 raise
             except AccountGone:
                 async with self.lock:
                     await self._lose_everything()
             except Exception:
-                logger.warning("realtime tick failed", exc_info=True)
-
-    async def _tick(self) -> None:
-        """Re-join groups (Redis may have lost them), refresh presence, catch up."""
-        for group in self._person_groups():
-            await self._layer_call("group_add", group, self.channel_name)
-        for sub in self.subs.values():
-            await self._layer_call(
-                "group_add", rooms.group_name(sub.target.stored), self.channel_name
-            )
-        stored = [sub.target.stored for sub in self.subs.values()]
-        channel = self.channel_name
-
-        def state(user: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
-            services.presence_refresh(channel=channel)
-            return (
-                selectors.latest_seqs(stored_rooms=stored),
-                selectors.presence(stored_rooms=stored),
-            )
-
-        latest, people = await self._db(state, check_session=True)
-        for sub in list(self.subs.values()):
-            if latest.get(sub.target.stored, 0) > sub.cursor:
-                await self._catch_up(sub)
-            if sub.target.name.kind != "inbox":
-                await self._show_presence(sub, people.get(sub.target.stored, []))
+                logger.warning("realtime access check failed", exc_info=True)
+            await asyncio.sleep(interval)
 
     # -- the one way to the database, the layer and the client -----------------------------
 
@@ -481,7 +510,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self, call: Callable[[Any], Any], *, as_user: bool = True, check_session: bool = False
     ) -> Any:
         user_id = self.user_id if as_user else None
-        return await database_sync_to_async(_run)(user_id, self.session_key, check_session, call)
+        return await in_db_thread(_run, user_id, self.session_key, check_session, call)
 
     async def _layer_call(self, method: str, *args: Any) -> None:
         """A bounded channel-layer call; failure is logged, the tick retries what matters."""

@@ -15,7 +15,10 @@ head's lock first and the room's row lock second, always in that order.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
+import threading
 import uuid
 from typing import Any
 
@@ -65,7 +68,8 @@ def append_event(
     """Store ``event`` in ``room`` with the room's next sequence number."""
     views = event.views()
     payload = {"kind": event.kind, "views": views} if views is not None else event.payload()
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: a failure here fails it whole.
+    with transaction.atomic(savepoint=False):
         return RoomEvent.objects.create(
             room=room,
             seq=_next_seq(room),
@@ -88,11 +92,43 @@ async def _group_send(group: str, message: dict[str, Any]) -> None:
     )
 
 
+_serving: tuple[asyncio.AbstractEventLoop, int] | None = None
+
+
+def serve_from_this_loop() -> None:
+    """Called by the connections' hub when it starts in this process's serving loop."""
+    global _serving
+    _serving = (asyncio.get_running_loop(), threading.get_ident())
+
+
+def serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop this process serves connections on, when it runs in another thread
+    than this one (a database thread): announcements can be handed to it without waiting.
+    """
+    if _serving is None:
+        return None
+    loop, thread = _serving
+    if loop.is_closed() or not loop.is_running() or thread == threading.get_ident():
+        return None
+    return loop
+
+
 def _announce(group: str, message: dict[str, Any]) -> None:
+    loop = serving_loop()
+    if loop is not None:
+        # In a database thread of a serving process: the loop sends it, nobody waits.
+        future = asyncio.run_coroutine_threadsafe(_group_send(group, message), loop)
+        future.add_done_callback(functools.partial(_announced, group))
+        return
     try:
         async_to_sync(_group_send)(group, message)
     except Exception:  # the layer is a fast path; the database stays the source of truth
         logger.warning("realtime announcement to %s failed", group, exc_info=True)
+
+
+def _announced(group: str, future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("realtime announcement to %s failed", group, exc_info=future.exception())
 
 
 def _send(room: str, event: Event, *, seq: int) -> None:
@@ -110,12 +146,12 @@ def publish_on_commit(
 
 
 def _announce_access_changed(user_ids: list[int] | None) -> None:
-    message = {"type": "access.changed"}
     if user_ids is None:
-        _announce(rooms.EVERYONE_GROUP, message)
+        _announce(rooms.EVERYONE_GROUP, {"type": "access.changed"})
         return
     for user_id in user_ids:
-        _announce(rooms.user_group(user_id), message)
+        # A process hears every person's group on one channel: the message names whom.
+        _announce(rooms.user_group(user_id), {"type": "access.changed", "user": user_id})
 
 
 def access_changed_on_commit(user_ids: list[int] | None) -> None:

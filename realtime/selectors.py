@@ -44,6 +44,8 @@ class RoomTarget:
     name: rooms.RoomName
     case: Case | None = None
     meeting: Meeting | None = None
+    # The policy's decision on the case, when opening the room already asked for it.
+    case_decision: policy.Decision | None = None
 
     @property
     def wire(self) -> str:
@@ -52,6 +54,13 @@ class RoomTarget:
     @property
     def stored(self) -> str:
         return self.name.stored
+
+    def decision(self, user: Any) -> policy.Decision:
+        """What ``user`` (the person the target was made for) may see of the case here."""
+        assert self.case is not None
+        if self.case_decision is not None:
+            return self.case_decision
+        return policy.case_access(user, self.case, self.context, meeting=self.meeting)
 
     @property
     def context(self) -> policy.Context:
@@ -72,9 +81,12 @@ def room_target(*, user: Any, room: object) -> RoomTarget:
     object_id = str(name.object_id)
     if name.kind == "case":
         case = Case.objects.select_related("owning_unit__agency").filter(pk=object_id).first()
-        if case is None or not policy.may_join_case_room(user, case):
+        if case is None:
             raise NotFound()
-        return RoomTarget(name, case=case)
+        decision = policy.case_room_access(user, case)
+        if not decision.allowed:
+            raise NotFound()
+        return RoomTarget(name, case=case, case_decision=decision)
     meeting = (
         Meeting.objects.select_related("forum", "case__owning_unit__agency")
         .filter(pk=object_id)
@@ -95,11 +107,7 @@ def room_open(*, user: Any, room: object) -> RoomTarget:
 def _record(user: Any, target: RoomTarget, action: str, detail: dict[str, Any]) -> None:
     if target.name.kind == "inbox":
         return  # the person's own notifications, no case information behind them
-    decision = (
-        policy.case_access(user, target.case, target.context, meeting=target.meeting)
-        if target.case is not None
-        else None
-    )
+    decision = target.decision(user) if target.case is not None else None
     record_atomic(
         actor=user,
         action=action,
@@ -120,12 +128,22 @@ class Levels:
 
     by_case: dict[uuid.UUID, policy.Level] = field(default_factory=dict)
 
-    def of(self, user: Any, target: RoomTarget, case: Case) -> policy.Level:
-        if case.pk not in self.by_case:
-            self.by_case[case.pk] = policy.case_access(
-                user, case, target.context, meeting=target.meeting
-            ).level
-        return self.by_case[case.pk]
+    def missing(self, events: list[StoredEvent]) -> set[uuid.UUID]:
+        return {e.case_id for e in events if e.case_id is not None} - self.by_case.keys()
+
+    def fill(self, user: Any, target: RoomTarget, case_ids: set[uuid.UUID]) -> None:
+        """Ask the policy for the cases not asked yet (a case that is gone: nothing)."""
+        wanted = case_ids - self.by_case.keys()
+        if not wanted:
+            return
+        cases = Case.objects.select_related("owning_unit__agency").in_bulk(list(wanted))
+        for case_id in wanted:
+            case = cases.get(case_id)
+            self.by_case[case_id] = (
+                policy.case_access(user, case, target.context, meeting=target.meeting).level
+                if case is not None
+                else policy.Level.NONE
+            )
 
 
 def levels_reduced(*, user: Any, target: RoomTarget, levels: Levels) -> bool:
@@ -143,6 +161,54 @@ def levels_reduced(*, user: Any, target: RoomTarget, levels: Levels) -> bool:
             reduced = True
         levels.by_case[case_id] = now
     return reduced
+
+
+@dataclass
+class StoredEvent:
+    """A room event as read from the database once, before anyone's view is made of it.
+
+    A message's text is decrypted here at most once, whoever reads it; ``render`` then
+    makes each recipient's view in memory. ``hidden`` says why no one may read the text
+    (deleted, erased, unreadable); ``failure`` why it could not be opened (shown only to
+    those who may read it).
+    """
+
+    seq: int
+    kind: str
+    case_id: uuid.UUID | None
+    payload: dict[str, Any]
+    message_id: str = ""
+    text: str | None = None
+    hidden: str = ""
+    failure: str = ""
+
+    def withdraw(self, reason: str) -> None:
+        """The text is gone for everyone from now on (the message deleted, the case erased)."""
+        self.text, self.hidden = None, reason
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    events: list[StoredEvent]
+    latest: int  # the room's latest sequence number, read after the events
+    has_more: bool
+
+
+def stored_events(*, room: str, since: int, limit: int) -> StoredBatch:
+    """Events of stored room ``room`` with seq > ``since`` in order, at most ``limit``,
+    with their texts opened. Not anyone's view yet: pass each through ``render``.
+    """
+    rows = list(
+        RoomEvent.objects.filter(room=room, seq__gt=since)
+        .select_related("case")
+        .order_by("seq")[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    texts = _Texts(rows)
+    events = [texts.stored(row) for row in rows]
+    latest = RoomSequence.objects.filter(room=room).values_list("last", flat=True).first() or 0
+    return StoredBatch(events=events, latest=latest, has_more=has_more)
 
 
 @dataclass(frozen=True)
@@ -163,19 +229,10 @@ def room_events(
 ) -> EventBatch:
     """Events with seq > ``since`` in order, at most ``limit``, each as ``user`` may see it."""
     levels = levels if levels is not None else Levels()
-    rows = list(
-        RoomEvent.objects.filter(room=target.stored, seq__gt=since)
-        .select_related("case")
-        .order_by("seq")[: limit + 1]
-    )
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    texts = _Texts(rows)
-    events = [Rendered(row.seq, _render(row, user, target, levels, texts)) for row in rows]
-    latest = (
-        RoomSequence.objects.filter(room=target.stored).values_list("last", flat=True).first() or 0
-    )
-    return EventBatch(events=events, latest=latest, has_more=has_more)
+    batch = stored_events(room=target.stored, since=since, limit=limit)
+    levels.fill(user, target, levels.missing(batch.events))
+    events = [Rendered(e.seq, render(e, levels)) for e in batch.events]
+    return EventBatch(events=events, latest=batch.latest, has_more=batch.has_more)
 
 
 def room_history(
@@ -207,47 +264,62 @@ class _Texts:
         }
         self.keys = KeyRing()
 
-    def body(self, event: dict[str, Any], level: policy.Level | None) -> tuple[str | None, str]:
-        """The text this recipient may read, or None and why not."""
-        message = self.messages.get(str(event.get("message_id")))
-        blob = self.versions.get((str(event.get("message_id")), int(event.get("version") or 0)))
+    def stored(self, row: RoomEvent) -> StoredEvent:
+        event = StoredEvent(row.seq, row.kind, row.case_id, row.payload)
+        if row.kind in MESSAGE_KINDS:
+            self._open(event, self._message_fields(row))
+        return event
+
+    def _message_fields(self, row: RoomEvent) -> dict[str, Any]:
+        if "views" not in row.payload:
+            return row.payload
+        # Message events are the same at every level; any variant names the message.
+        return next(iter(row.payload["views"].values()), {})
+
+    def _open(self, event: StoredEvent, fields: dict[str, Any]) -> None:
+        event.message_id = str(fields.get("message_id"))
+        message = self.messages.get(event.message_id)
+        blob = self.versions.get((event.message_id, int(fields.get("version") or 0)))
         if message is None or blob is None:
-            return None, "unreadable"
-        if message.deleted_at is not None:
-            return None, "deleted"
-        if message.case is not None and message.case.erased_at is not None:
-            return None, "erased"
-        # Free text may name anyone; only those who may see the case identified read it.
-        if level is not None and level is not policy.Level.IDENTIFIED:
-            return None, WITHHELD
+            event.hidden = "unreadable"
+        elif message.deleted_at is not None:
+            event.hidden = "deleted"
+        elif message.case is not None and message.case.erased_at is not None:
+            event.hidden = "erased"
+        if event.hidden:
+            return
+        assert message is not None and blob is not None
         try:
-            return self.keys.open(message, int(event["version"]), blob), ""
+            event.text = self.keys.open(message, int(fields["version"]), blob)
         except vault.CaseErased:
-            return None, "erased"
+            event.failure = "erased"
         except vault.VaultError:
-            logger.warning("message %s version %s does not decrypt", message.id, event["version"])
-            return None, "unreadable"
+            logger.warning("message %s version %s does not decrypt", message.id, fields["version"])
+            event.failure = "unreadable"
 
 
-def _render(
-    row: RoomEvent, user: Any, target: RoomTarget, levels: Levels, texts: _Texts
-) -> dict[str, Any]:
+def render(stored: StoredEvent, levels: Levels) -> dict[str, Any]:
+    """``stored`` as seen at the level ``levels`` holds for its case; no database work."""
     level: policy.Level | None = None
-    if row.case is not None:
-        level = levels.of(user, target, row.case)
+    if stored.case_id is not None:
+        level = levels.by_case.get(stored.case_id, policy.Level.NONE)
         if level is policy.Level.NONE:
             return {"kind": WITHHELD}
-    payload = row.payload
+    payload = stored.payload
     if "views" in payload:
         variant = payload["views"].get(str(level)) if level is not None else None
         if variant is None:
             return {"kind": WITHHELD}
-        event = {"kind": row.kind, **variant}
+        event = {"kind": stored.kind, **variant}
     else:
         event = dict(payload)
-    if row.kind in MESSAGE_KINDS:
-        body, hidden = texts.body(event, level)
-        event["body"] = body
+    if stored.kind in MESSAGE_KINDS:
+        hidden = stored.hidden
+        # Free text may name anyone; only those who may see the case identified read it.
+        if not hidden and level is not None and level is not policy.Level.IDENTIFIED:
+            hidden = WITHHELD
+        hidden = hidden or stored.failure
+        event["body"] = None if hidden else stored.text
         if hidden:
             event["hidden"] = hidden
     return event
@@ -278,3 +350,26 @@ def presence(*, stored_rooms: list[str]) -> dict[str, list[dict[str, Any]]]:
         room: sorted(found.values(), key=lambda p: (p["name"], p["id"]))
         for room, found in people.items()
     }
+
+
+def connections_valid(*, sessions: dict[str, int]) -> set[str]:
+    """Of these session keys (each with its person), those still signed in with an
+    active account: one query each for the accounts and, with database sessions, the keys.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.contrib.sessions.models import Session
+    from django.utils.module_loading import import_string
+
+    active = set(
+        get_user_model()
+        .objects.filter(pk__in=set(sessions.values()), is_active=True)
+        .values_list("pk", flat=True)
+    )
+    keys = [key for key, user_id in sessions.items() if user_id in active]
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        return set(
+            Session.objects.filter(session_key__in=keys).values_list("session_key", flat=True)
+        )
+    store: SessionBase = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    return {key for key in keys if store.exists(key)}

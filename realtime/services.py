@@ -136,9 +136,7 @@ def _check_message_allowed(target: RoomTarget, text: str) -> None:
 def _record(actor: Any, target: RoomTarget, action: str, detail: dict[str, Any]) -> None:
     basis = ""
     if target.case is not None:
-        basis = policy.case_access(
-            actor, target.case, policy.Context.MESSAGE, meeting=target.meeting
-        ).basis
+        basis = target.decision(actor).basis
     record(
         actor=actor,
         action=action,
@@ -161,7 +159,9 @@ def _message_send(*, actor: Any, client_id: uuid.UUID, room: object, body: str) 
     text = _clean_body(body)
     _check_message_allowed(target, text)
     message = Message(room=target.stored, case=target.case, meeting=target.meeting, sender=actor)
-    message.full_clean()
+    # The case, meeting and sender were just read and checked; the id is a fresh uuid4
+    # that the primary key guards anyway: no queries to look them up again.
+    message.full_clean(exclude=["case", "meeting", "sender"], validate_unique=False)
     message.save(force_insert=True)
     MessageVersion.objects.create(
         message=message, number=1, ciphertext=keys.seal(message, 1, text), author=actor
@@ -280,10 +280,10 @@ def presence_leave(*, channel: str, stored_rooms: list[str] | None = None) -> No
     rows.delete()
 
 
-def presence_refresh(*, channel: str) -> None:
-    """Keep this connection's rows fresh, and drop rows of connections that died."""
+def presence_refresh(*, channels: list[str]) -> None:
+    """Keep these connections' rows fresh, and drop rows of connections that died."""
     from realtime.selectors import presence_stale_after
 
     now = timezone.now()
-    Presence.objects.filter(channel=channel).update(seen_at=now)
+    Presence.objects.filter(channel__in=channels).update(seen_at=now)
     Presence.objects.filter(seen_at__lt=now - 2 * presence_stale_after()).delete()
