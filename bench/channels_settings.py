@@ -18,9 +18,10 @@ ASGI_APPLICATION = "bench.channels_app.application"
 LOGGING_CONFIG = None
 
 
-def _redis_host(url: str) -> str | dict[str, object]:
-    timeout = os.environ.get("BENCH_REDIS_SOCKET_TIMEOUT", "")
-    return {"address": url, "socket_timeout": float(timeout)} if timeout else url
+def _redis_host(url: str) -> dict[str, object]:
+    # As Samverka's settings: longer than the layer's 5-second blocking read.
+    timeout = os.environ.get("BENCH_REDIS_SOCKET_TIMEOUT", "") or "10"
+    return {"address": url, "socket_timeout": float(timeout)}
 
 
 _CAPACITY = int(os.environ.get("SAMVERKA_CHANNEL_CAPACITY", "1500"))
