@@ -205,6 +205,8 @@ def test_an_erased_case_cannot_be_convened(styrgrupp: Styrgrupp) -> None:
 def _sections(styrgrupp: Styrgrupp, count: int) -> tuple[Routine, list[Unit]]:
     """A styrgrupp routine in Motala whose forum has ``count`` sections, each with a lead."""
     agency = styrgrupp.bou.agency
+    municipality = agency.municipality
+    assert municipality is not None  # Motala socialkontor belongs to Motala
     units = []
     for n in range(count):
         name = f"Sektion {count}.{n + 1}"
@@ -217,13 +219,13 @@ def _sections(styrgrupp: Styrgrupp, count: int) -> tuple[Routine, list[Unit]]:
         actor=None,
         name=f"Styrgruppen ({count} sektioner)",
         kind=ForumKind.STEERING_GROUP,
-        municipality=agency.municipality,
+        municipality=municipality,
         internal=True,
         member_units=units,
     )
     routine = services.routine_create(
         actor=None,
-        municipality=agency.municipality,
+        municipality=municipality,
         forum=forum,
         name=f"Hot och våld i nära relation ({count} sektioner)",
         text="Kalla styrgruppen samma dag.",
