@@ -121,7 +121,7 @@ def db_executor() -> ThreadPoolExecutor:
 
 
 def _stored_events(room: str, since: int) -> selectors.StoredBatch:
-    return selectors.stored_events(room=room, since=since, limit=_FETCH)
+    return selectors.stored_events(room=room, since=since, limit=_FETCH, latest=False)
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,18 @@ class Hub:
                 return None
         return feed.after(since)
 
+    def offer(self, room: str, row: Any, text: str) -> None:
+        """A message event this process just committed, with its text: held without
+        reading it back when it is the next one the room's feed lacks.
+        """
+        feed = self.feeds.get(room)
+        if feed is None or feed.floor is None or row.seq != feed.top + 1:
+            return  # not followed here, or not next: a read fetches it
+        event = selectors.StoredEvent(
+            row.seq, row.kind, row.case_id, row.payload, str(row.payload.get("message_id")), text
+        )
+        feed.add(selectors.StoredBatch([event], row.seq, False), feed.top)
+
     async def _fetch(self, room: str, feed: Feed, since: int) -> None:
         try:
             batch = await in_db_thread(_stored_events, room, since)
@@ -254,7 +266,7 @@ class Hub:
     # -- the layer ----------------------------------------------------------------------------
 
     async def _start(self) -> None:
-        publish.serve_from_this_loop()
+        publish.serve_from_this_loop(self.offer)
         if self.layer is None:
             return
         self.channel = await self.layer.new_channel()

@@ -20,6 +20,7 @@ import functools
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -93,12 +94,16 @@ async def _group_send(group: str, message: dict[str, Any]) -> None:
 
 
 _serving: tuple[asyncio.AbstractEventLoop, int] | None = None
+# The hub's way to take an event this process just stored, so that its own connections
+# are served without reading the event back: (room, stored row, message text).
+_offer: Callable[[str, RoomEvent, str], None] | None = None
 
 
-def serve_from_this_loop() -> None:
+def serve_from_this_loop(offer: Callable[[str, RoomEvent, str], None]) -> None:
     """Called by the connections' hub when it starts in this process's serving loop."""
-    global _serving
+    global _serving, _offer
     _serving = (asyncio.get_running_loop(), threading.get_ident())
+    _offer = offer
 
 
 def serving_loop() -> asyncio.AbstractEventLoop | None:
@@ -136,13 +141,34 @@ def _send(room: str, event: Event, *, seq: int) -> None:
 
 
 def publish_on_commit(
-    room: str, event: Event, *, actor: Any = None, client_id: uuid.UUID | None = None
+    room: str,
+    event: Event,
+    *,
+    actor: Any = None,
+    client_id: uuid.UUID | None = None,
+    text: str | None = None,
 ) -> RoomEvent:
-    """Store ``event`` in ``room`` now; announce it once the transaction commits."""
+    """Store ``event`` in ``room`` now; announce it once the transaction commits.
+
+    ``text`` is the message text a message event refers to (stored encrypted by the
+    caller): this process's own connections are then served from memory.
+    """
     stored = append_event(room, event, actor=actor, client_id=client_id)
     seq = stored.seq
-    transaction.on_commit(lambda: _send(room, event, seq=seq))
+
+    def committed() -> None:
+        if text is not None:
+            _offer_locally(room, stored, text)
+        _send(room, event, seq=seq)
+
+    transaction.on_commit(committed)
     return stored
+
+
+def _offer_locally(room: str, stored: RoomEvent, text: str) -> None:
+    loop = serving_loop()
+    if loop is not None and _offer is not None:
+        loop.call_soon_threadsafe(_offer, room, stored, text)
 
 
 def _announce_access_changed(user_ids: list[int] | None) -> None:

@@ -194,7 +194,7 @@ class StoredBatch:
     has_more: bool
 
 
-def stored_events(*, room: str, since: int, limit: int) -> StoredBatch:
+def stored_events(*, room: str, since: int, limit: int, latest: bool = True) -> StoredBatch:
     """Events of stored room ``room`` with seq > ``since`` in order, at most ``limit``,
     with their texts opened. Not anyone's view yet: pass each through ``render``.
     """
@@ -207,8 +207,12 @@ def stored_events(*, room: str, since: int, limit: int) -> StoredBatch:
     rows = rows[:limit]
     texts = _Texts(rows)
     events = [texts.stored(row) for row in rows]
-    latest = RoomSequence.objects.filter(room=room).values_list("last", flat=True).first() or 0
-    return StoredBatch(events=events, latest=latest, has_more=has_more)
+    last = (
+        RoomSequence.objects.filter(room=room).values_list("last", flat=True).first() or 0
+        if latest
+        else 0  # not asked for
+    )
+    return StoredBatch(events=events, latest=last, has_more=has_more)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from audit.services import record
 from consent import policy
 from coordination import identity
-from coordination.errors import CaseErasedError, NotFound
+from coordination.errors import CaseErasedError, DomainError, NotFound
 from coordination.models import MeetingStatus, Presentation, PresentationMode
 from coordination.services.consultation import check_anonymised_text
 from realtime import events, keys, rooms
@@ -74,17 +74,16 @@ def _earlier(actor: Any, client_id: uuid.UUID) -> Receipt | None:
 def _once(actor: Any, client_id: uuid.UUID, command: Any, **kwargs: Any) -> Receipt:
     """Run ``command`` unless ``client_id`` was used before; then answer as the first time.
 
-    Two copies of one command racing each other (a retry through another process) meet
-    at the unique constraint on (actor, client_id): the loser's transaction is rolled
-    back whole, audit entry included, and it answers with the winner's receipt.
+    A repeat is recognised by the unique constraint on (actor, client_id), so a first
+    command costs no extra query: a repeated one (or two copies racing each other through
+    two processes) has its transaction rolled back whole, audit entry included, and is
+    answered with the first receipt. A repeat that can no longer run at all (the meeting
+    closed, the message deleted) is answered with the first receipt too.
     """
-    earlier = _earlier(actor, client_id)
-    if earlier is not None:
-        return earlier
     try:
         result: Receipt = command(actor=actor, client_id=client_id, **kwargs)
         return result
-    except IntegrityError:
+    except (IntegrityError, DomainError):
         earlier = _earlier(actor, client_id)
         if earlier is None:
             raise
@@ -179,6 +178,7 @@ def _message_send(*, actor: Any, client_id: uuid.UUID, room: object, body: str) 
         ),
         actor=actor,
         client_id=client_id,
+        text=text,
     )
     return Receipt(room=target.wire, seq=stored.seq, message_id=str(message.id), duplicate=False)
 
@@ -226,6 +226,7 @@ def _message_edit(
         ),
         actor=actor,
         client_id=client_id,
+        text=text,
     )
     return Receipt(room=target.wire, seq=stored.seq, message_id=str(message.id), duplicate=False)
 
