@@ -35,14 +35,33 @@ HASHED_FIELDS = (
 )
 
 
+# json.dumps with these arguments builds a new encoder on every call; the output is the same.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(entry: dict[str, Any]) -> bytes:
     """UTF-8 JSON of the hashed fields with sorted keys and no insignificant space."""
-    body = {name: entry[name] for name in HASHED_FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode({name: entry[name] for name in HASHED_FIELDS}).encode()
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def export_line(entry: dict[str, Any]) -> str:
+    """An entry with its hash as one line of an export: ``{"hash":"<hash>",`` and then the
+    entry's canonical bytes after their opening brace.
+
+    So the bytes the hash covers are in the file as they are: the verifier checks that the
+    line starts with ``line_head(hash)``, hashes ``{`` and the rest of the line, and reads
+    the entry's fields from the same line, without rebuilding the canonical form.
+    """
+    return line_head(entry["hash"]) + canonical(entry).decode()[1:]
+
+
+def line_head(entry_hash_hex: str) -> str:
+    """How an export line starts: the hash as the entry's first member."""
+    return '{"hash":"' + entry_hash_hex + '",'
 
 
 def leaf_bytes(entry_hash_hex: str) -> bytes:

@@ -10,18 +10,18 @@ Only the standard library is used: ``audit.verify`` runs this on an auditor's ma
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
+from hashlib import sha256
 
-EMPTY_ROOT = hashlib.sha256(b"").digest()
+EMPTY_ROOT = sha256(b"").digest()
 
 
 def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
+    return sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    return sha256(b"\x01" + left + right).digest()
 
 
 def _split(n: int) -> int:
@@ -33,7 +33,7 @@ def tree_root(leaves: Sequence[bytes]) -> bytes:
     """MTH(D[n]) for the given leaf hashes."""
     frontier: list[bytes] = []
     for size, leaf in enumerate(leaves):
-        frontier = frontier_append(frontier, size, leaf)
+        frontier_push(frontier, size, leaf)
     return frontier_root(frontier)
 
 
@@ -45,12 +45,17 @@ def tree_root(leaves: Sequence[bytes]) -> bytes:
 def frontier_append(frontier: Sequence[bytes], size: int, leaf: bytes) -> list[bytes]:
     """The frontier after appending ``leaf`` to a tree of ``size`` leaves."""
     stack = list(frontier)
+    frontier_push(stack, size, leaf)
+    return stack
+
+
+def frontier_push(frontier: list[bytes], size: int, leaf: bytes) -> None:
+    """``frontier_append`` in place, for loops over many leaves (no copy per leaf)."""
     node, n = leaf, size
     while n & 1:
-        node = node_hash(stack.pop(), node)
+        node = sha256(b"\x01" + frontier.pop() + node).digest()  # node_hash, without a call
         n >>= 1
-    stack.append(node)
-    return stack
+    frontier.append(node)
 
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:

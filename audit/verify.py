@@ -9,7 +9,11 @@ What is checked for an export (``samverka-audit-export/1``):
 * every checkpoint is signed (Ed25519) by the export's public key, or by the key given
   with ``--public-key`` — the key the auditor trusts, obtained separately;
 * the entries form one chain: entry *k* has löpnummer *k*, points at the hash of entry
-  *k-1*, and its hash matches its content;
+  *k-1*, and its hash matches its content. The hash is taken over the entry's bytes as
+  they stand in the file (each line of the export is the entry's hash followed by its
+  canonical bytes, see ``audit.chain.export_line``), and the fields checked are parsed
+  from those same bytes; an entry in another layout (a file re-indented by some tool) is
+  checked by rebuilding its canonical form from its fields instead, which is slower;
 * at every checkpoint, the RFC 6962 Merkle root over the entries so far and the chain's
   head equal the signed ones;
 * every entry is covered by a checkpoint, and no checkpoint covers entries that are
@@ -28,9 +32,13 @@ import argparse
 import base64
 import binascii
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
+from json.decoder import JSONDecodeError
+from json.scanner import make_scanner
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +57,7 @@ from audit.chain import (
     entry_hash,
     key_id,
     leaf_bytes,
+    line_head,
 )
 
 ENTRY_KEYS = frozenset((*HASHED_FIELDS, "hash"))
@@ -176,11 +185,23 @@ def verify_export(
     *,
     trusted_key: Ed25519PublicKey | None = None,
     known_checkpoints: Sequence[Any] = (),
+    entry_texts: Sequence[str] | None = None,
 ) -> Report:
-    """Check a parsed export; never raises for a broken one (see ``Report.ok``)."""
+    """Check a parsed export; never raises for a broken one (see ``Report.ok``).
+
+    ``entry_texts`` is the text each of ``data["entries"]`` was parsed from, as
+    ``read_document`` returns it; each entry is then hashed from its text. Without it
+    every entry's canonical form is rebuilt from its fields.
+    """
+    if entry_texts is not None and (
+        not isinstance(data, dict)
+        or not isinstance(data.get("entries"), list)
+        or len(entry_texts) != len(data["entries"])
+    ):
+        raise ValueError("entry_texts must hold the text of every entry of the export")
     report = Report(ok=False, message="")
     try:
-        _verify_export(data, trusted_key, known_checkpoints, report)
+        _verify_export(data, trusted_key, known_checkpoints, entry_texts, report)
     except Broken as broken:
         report.ok = False
         report.message = broken.message
@@ -194,6 +215,7 @@ def _verify_export(
     data: Any,
     trusted_key: Ed25519PublicKey | None,
     known_checkpoints: Sequence[Any],
+    texts: Sequence[str] | None,
     report: Report,
 ) -> None:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
@@ -229,33 +251,65 @@ def _verify_export(
     last_checked = 0
     prev_hash = GENESIS_HASH
     frontier: list[bytes] = []
+    heads = signed.keys() | known.keys()  # where the tree head is compared with a signed one
+    # The loop runs once per entry, so the usual case is written out here and anything
+    # unusual goes to the functions that name what is wrong (_check_link, _rebuilt_digest).
     for position, entry in enumerate(entries, start=1):
         try:
-            _check_entry(entry, position, prev_hash)
+            if (
+                type(entry) is not dict
+                or entry.keys() != ENTRY_KEYS
+                or type(entry["seq"]) is not int
+                or entry["seq"] != position
+                or entry["prev_hash"] != prev_hash
+            ):
+                _check_link(entry, position, prev_hash)
+            claimed = entry["hash"]
+            digest = b""
+            if texts is not None and type(claimed) is str:
+                line = texts[position - 1]
+                head = line_head(claimed)
+                if line.startswith(head):
+                    # The line is the hashed bytes with the hash put first: hash "{" and the
+                    # rest, the very text the fields above were parsed from.
+                    digest = sha256(("{" + line[len(head) :]).encode()).digest()
+                    if digest.hex() != claimed:
+                        digest = b""
+            if not digest:
+                digest = _rebuilt_digest(
+                    entry, position, texts[position - 1] if texts is not None else None
+                )
         except Broken as broken:
             raise _fork(entries, position) or broken from None
-        frontier = merkle.frontier_append(
-            frontier, position - 1, merkle.leaf_hash(leaf_bytes(entry["hash"]))
-        )
-        prev_hash = entry["hash"]
-        if position in signed:
-            if not _matches(signed[position], frontier, prev_hash):
-                first = last_checked + 1
-                raise Broken(
-                    f"Posterna {first}–{position} stämmer inte med kontrollpunkten över "
-                    f"{position} poster: någon av dem har ändrats, tagits bort, lagts till eller "
-                    f"flyttats (första brottet finns bland posterna {first}–{position}).",
-                    position=first,
-                )
-            last_checked = position
-        if position in known:
-            if not _matches(known[position], frontier, prev_hash):
-                raise Broken(
-                    f"Exporten stämmer inte med kontrollpunkten du sparat över {position} "
-                    "poster: poster bland dem har ändrats i efterhand.",
-                    position=1,
-                )
-            report.known_matched += 1
+        # merkle.frontier_push, written out: leaf SHA-256(0x00 || hash), nodes 0x01.
+        node = sha256(b"\x00" + digest).digest()
+        size = position - 1
+        while size & 1:
+            node = sha256(b"\x01" + frontier.pop() + node).digest()
+            size >>= 1
+        frontier.append(node)
+        prev_hash = claimed
+        if position in heads:
+            root = merkle.frontier_root(frontier).hex()
+            if position in signed:
+                if not _matches(signed[position], root, prev_hash):
+                    first = last_checked + 1
+                    raise Broken(
+                        f"Posterna {first}–{position} stämmer inte med kontrollpunkten över "
+                        f"{position} poster: någon av dem har ändrats, tagits bort, lagts till "
+                        f"eller flyttats (första brottet finns bland posterna "
+                        f"{first}–{position}).",
+                        position=first,
+                    )
+                last_checked = position
+            if position in known:
+                if not _matches(known[position], root, prev_hash):
+                    raise Broken(
+                        f"Exporten stämmer inte med kontrollpunkten du sparat över {position} "
+                        "poster: poster bland dem har ändrats i efterhand.",
+                        position=1,
+                    )
+                report.known_matched += 1
 
     count = len(entries)
     declared: Any = data.get("tree_size")
@@ -330,11 +384,12 @@ def _fork(entries: list[Any], position: int) -> Broken | None:
     )
 
 
-def _matches(cp: dict[str, Any], frontier: list[bytes], head_hash: str) -> bool:
-    return cp["root_hash"] == merkle.frontier_root(frontier).hex() and cp["head_hash"] == head_hash
+def _matches(cp: dict[str, Any], root_hash: str, head_hash: str) -> bool:
+    return cp["root_hash"] == root_hash and cp["head_hash"] == head_hash
 
 
-def _check_entry(entry: Any, position: int, prev_hash: str) -> None:
+def _check_link(entry: Any, position: int, prev_hash: str) -> None:
+    """Raise Broken, naming what is wrong, for an entry that is not the chain's next link."""
     if not isinstance(entry, dict):
         raise Broken(f"Post {position} är inte en loggpost.", position)
     if set(entry) != ENTRY_KEYS:
@@ -361,6 +416,33 @@ def _check_entry(entry: Any, position: int, prev_hash: str) -> None:
             "ändrad, borttagen, tillagd eller flyttad).",
             position,
         )
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _rebuilt_digest(entry: dict[str, Any], position: int, text: str | None) -> bytes:
+    """The entry's hash from its canonical form rebuilt from its fields, if that is right.
+
+    For an entry whose text is not in the export's own layout, and for a document given
+    without its text. A field given twice is refused: JSON readers differ in which of the
+    two they show, and the export's writer never gives one twice.
+    """
+    if text is not None:
+        try:
+            json.loads(text, object_pairs_hook=_refuse_duplicates)
+        except _DuplicateKey:
+            raise Broken(
+                f"Post {position} har samma fält två gånger: posten är ändrad.", position
+            ) from None
     try:
         computed = entry_hash(entry)
     except (TypeError, ValueError) as exc:
@@ -369,6 +451,7 @@ def _check_entry(entry: Any, position: int, prev_hash: str) -> None:
         raise Broken(
             f"Post {position} är ändrad: innehållet stämmer inte med postens hash.", position
         )
+    return bytes.fromhex(computed)
 
 
 def _export_summary(report: Report) -> list[str]:
@@ -487,20 +570,128 @@ def _verify_consistency(
     )
 
 
+# -- reading files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file as read: its JSON, and the exact text of each entry when it is an export."""
+
+    data: Any
+    entry_texts: list[str] | None = None
+
+
+def read_document(raw: bytes, name: str) -> Document:
+    """Parse ``raw`` as ``json.loads`` would, keeping the text of each entry of an export.
+
+    The entries are parsed one by one, and the text each was parsed from is kept, so the
+    verifier hashes exactly the bytes whose fields it checks, and every entry is parsed
+    once. A top-level field given twice is refused. Raises Broken when ``raw`` is not
+    UTF-8 JSON.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Broken(f"{name} är inte UTF-8-text: filen är skadad eller ändrad.") from exc
+    try:
+        return _parse_document(text)
+    except JSONDecodeError as exc:
+        raise Broken(
+            f"{name} går inte att läsa som JSON (rad {exc.lineno}): filen är skadad eller ändrad."
+        ) from exc
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's
+
+
+def _skip(text: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is not whitespace."""
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _parse_document(text: str) -> Document:
+    # What json.loads parses each value with (the stub wants another argument type).
+    scan: Any = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+    pos = _skip(text, 0)
+    if not text.startswith("{", pos):
+        return Document(json.loads(text))  # not an export; json's own answer
+    data: dict[str, Any] = {}
+    texts: list[str] | None = None
+    pos = _skip(text, pos + 1)
+    if text.startswith("}", pos):
+        pos += 1
+    else:
+        while True:
+            if not text.startswith('"', pos):
+                raise JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, pos
+                )
+            key, pos = scan(text, pos)
+            pos = _skip(text, pos)
+            if not text.startswith(":", pos):
+                raise JSONDecodeError("Expecting ':' delimiter", text, pos)
+            pos = _skip(text, pos + 1)
+            if key in data:
+                raise Broken(f"Fältet {key!r} finns två gånger i filen: filen är ändrad.")
+            if key == "entries" and text.startswith("[", pos):
+                data[key], texts, pos = _parse_entries(text, pos, scan)
+            else:
+                data[key], pos = _value(text, pos, scan)
+            pos = _skip(text, pos)
+            if text.startswith(",", pos):
+                pos = _skip(text, pos + 1)
+            elif text.startswith("}", pos):
+                pos += 1
+                break
+            else:
+                raise JSONDecodeError("Expecting ',' delimiter", text, pos)
+    pos = _skip(text, pos)
+    if pos != len(text):
+        raise JSONDecodeError("Extra data", text, pos)
+    return Document(data, texts)
+
+
+def _value(text: str, pos: int, scan: Any) -> tuple[Any, int]:
+    try:
+        value, end = scan(text, pos)
+    except StopIteration as stop:
+        raise JSONDecodeError("Expecting value", text, stop.value) from None
+    return value, end
+
+
+def _parse_entries(text: str, pos: int, scan: Any) -> tuple[list[Any], list[str], int]:
+    """The array starting at ``pos``, and the exact text of each of its elements."""
+    values: list[Any] = []
+    texts: list[str] = []
+    pos = _skip(text, pos + 1)
+    if text.startswith("]", pos):
+        return values, texts, pos + 1
+    while True:
+        try:
+            value, end = scan(text, pos)
+        except StopIteration as stop:
+            raise JSONDecodeError("Expecting value", text, stop.value) from None
+        values.append(value)
+        texts.append(text[pos:end])
+        if text.startswith(",\n{", end):  # the export's own layout: one entry a line
+            pos = end + 2
+            continue
+        pos = _skip(text, end)
+        if text.startswith(",", pos):
+            pos = _skip(text, pos + 1)
+        elif text.startswith("]", pos):
+            return values, texts, pos + 1
+        else:
+            raise JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
 # -- command line ---------------------------------------------------------------------------
 
 
-def _read_json(path: str) -> Any:
+def _read(path: str) -> Document:
     """The parsed file; raises OSError when it cannot be read, Broken when it is not JSON."""
-    raw = Path(path).read_bytes()
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise Broken(f"{path} är inte UTF-8-text: filen är skadad eller ändrad.") from exc
-    except json.JSONDecodeError as exc:
-        raise Broken(
-            f"{path} går inte att läsa som JSON (rad {exc.lineno}): filen är skadad eller ändrad."
-        ) from exc
+    return read_document(Path(path).read_bytes(), path)
 
 
 def _checkpoint_from_file(data: Any) -> Any:
@@ -542,18 +733,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             trusted, _kid = load_public_key(
                 Path(args.public_key).read_text(), "Den betrodda nyckeln"
             )
-        known = [_checkpoint_from_file(_read_json(p)) for p in args.known_checkpoint]
-        data = _read_json(args.file)
+        known = [_checkpoint_from_file(_read(p).data) for p in args.known_checkpoint]
+        document = _read(args.file)
     except OSError as exc:
         print(f"Filen kunde inte läsas: {exc}", file=sys.stderr)
         return 2
     except Broken as broken:
         report = Report(ok=False, message=broken.message)
     else:
+        data = document.data
         if isinstance(data, dict) and data.get("format") == PROOF_FORMAT:
             report = verify_proof(data, trusted_key=trusted)
         else:
-            report = verify_export(data, trusted_key=trusted, known_checkpoints=known)
+            report = verify_export(
+                data,
+                trusted_key=trusted,
+                known_checkpoints=known,
+                entry_texts=document.entry_texts,
+            )
 
     if report.ok and args.save_checkpoint and report.newest is not None:
         Path(args.save_checkpoint).write_text(json.dumps(report.newest, indent=2) + "\n")

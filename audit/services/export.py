@@ -6,10 +6,13 @@ The export format (``samverka-audit-export/1``) is one JSON object::
      "exported_at": "<UTC time>",
      "tree_size": <entries in the export>,
      "public_key": {"algorithm": "Ed25519", "key_id": "<16 hex>", "pem": "<PEM>"},
-     "checkpoints": [{"tree_size", "root_hash", "head_hash", "at", "key_id", "signature"}, ...],
+     "checkpoints": [{"tree_size", "previous_size", "root_hash", "head_hash", "at", "key_id",
+                      "signature"}, ...],
      "entries": [<audit.services.entry_dict>, ...]}
 
 It is written one entry a line so that millions of entries never sit in memory at once.
+Each line is ``audit.chain.export_line``: the entry's hash first, then its canonical bytes,
+so the verifier hashes the bytes in the file instead of rebuilding them.
 ``python -m audit.verify`` checks it with nothing but the standard library and
 ``cryptography``.
 """
@@ -25,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import merkle, signing
-from audit.chain import EXPORT_FORMAT, PROOF_FORMAT, leaf_bytes
+from audit.chain import EXPORT_FORMAT, PROOF_FORMAT, export_line, leaf_bytes
 from audit.models import AuditEvent, Checkpoint
 from audit.services.trail import (
     checkpoint_create,
@@ -80,7 +83,7 @@ def export_write(*, actor: Any, out: TextIO, via: str = "manage.py audit_export"
     for position, event in enumerate(events):
         if position:
             out.write(",\n")
-        out.write(_dumps(entry_dict(event)))
+        out.write(export_line(entry_dict(event)))
     out.write("\n]}\n")
     return ExportSummary(
         entries=size,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -91,7 +93,7 @@ def record(
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(action)
     acting_unit = _actor_unit(actor, unit)
-    head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    head = _locked_head()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
         seq=head.seq + 1,
@@ -112,7 +114,6 @@ def record(
         hash="",
     )
     event.hash = entry_hash(entry_dict(event))
-    event.save(force_insert=True)
     frontier = _frontier(head)
     head.frontier = [
         h.hex()
@@ -129,8 +130,88 @@ def record(
     if _checkpoint_due(head, event.at):
         _sign_head(head, event.at)
         changed += ["checkpoint_size", "checkpoint_at"]
-    head.save(update_fields=changed)
+    _append(event, head, list(dict.fromkeys(changed)))
     return event
+
+
+# Every statement under the head's lock is time the other writers wait, so on PostgreSQL
+# the lock is taken with one plain SELECT ... FOR UPDATE, and the entry is inserted and the
+# head advanced by one statement (one round trip instead of two, and none of the ORM's
+# per-query work). The rows written are the same as through the ORM; the trail's table is
+# only ever inserted into, as its triggers and grants demand.
+
+_HEAD_FIELDS = ("id", "seq", "hash", "frontier", "checkpoint_size", "checkpoint_at")
+
+
+def _locked_head() -> AuditHead:
+    """The head row, locked until the transaction ends, created with the first entry."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_lock_head_sql(), [1])
+            row = cursor.fetchone()
+        if row is not None:
+            values = dict(zip(_HEAD_FIELDS, row, strict=True))
+            if isinstance(values["frontier"], str):  # jsonb arrives as text (JSONField parses it)
+                values["frontier"] = json.loads(values["frontier"])
+            return AuditHead.from_db(connection.alias, list(values), list(values.values()))
+    head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    return head
+
+
+def _append(event: AuditEvent, head: AuditHead, changed: list[str]) -> None:
+    """Insert ``event`` and write the head's ``changed`` fields, as one statement if possible."""
+    if connection.vendor != "postgresql":
+        event.save(force_insert=True)
+        head.save(update_fields=changed)
+        return
+    head_fields = {f.name: f for f in AuditHead._meta.concrete_fields}
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _entry_fields()]
+    params += [
+        head_fields[name].get_db_prep_save(getattr(head, name), connection) for name in changed
+    ]
+    params.append(head.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(_append_sql(tuple(changed)), params)
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        raise RuntimeError("the audit head row was not advanced")
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _entry_fields() -> list[Any]:
+    """The columns an INSERT of an entry writes, in the order of ``_append_sql``."""
+    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+def _columns(model: type[AuditEvent] | type[AuditHead]) -> dict[str, str]:
+    """Field name -> quoted column name, for the statements below."""
+    quote = connection.ops.quote_name
+    return {f.name: quote(f.column) for f in model._meta.concrete_fields if f.column}
+
+
+@functools.cache
+def _lock_head_sql() -> str:
+    head = _columns(AuditHead)
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    columns = ", ".join(head[name] for name in _HEAD_FIELDS)
+    return f"SELECT {columns} FROM {table} WHERE {head['id']} = %s FOR UPDATE"  # noqa: S608 - names from the models
+
+
+@functools.cache
+def _append_sql(changed: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    entry, head = _columns(AuditEvent), _columns(AuditHead)
+    written = [entry[f.name] for f in _entry_fields()]
+    columns, placeholders = ", ".join(written), ", ".join(["%s"] * len(written))
+    assignments = ", ".join(f"{head[name]} = %s" for name in changed)
+    return (
+        f"WITH entry AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
+        f"VALUES ({placeholders}) RETURNING {entry['id']}) "
+        f"UPDATE {quote(AuditHead._meta.db_table)} SET {assignments} WHERE {head['id']} = %s "
+        f"RETURNING (SELECT {entry['id']} FROM entry)"
+    )
 
 
 def record_atomic(**kwargs: Any) -> AuditEvent:

@@ -11,9 +11,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from audit.chain import checkpoint_message, entry_hash, key_id
+from audit.chain import checkpoint_message, entry_hash, export_line, key_id
 from audit.services.export import export_write
 from audit.services.trail import record_atomic
+from audit.verify import ENTRY_KEYS, Broken, Report, read_document, verify_export
 
 
 def populate(org: Any, case: Any, count: int) -> None:
@@ -32,11 +33,54 @@ def populate(org: Any, case: Any, count: int) -> None:
         )
 
 
-def export_now() -> dict[str, Any]:
+def export_text() -> str:
+    """The export file exactly as ``manage.py audit_export`` writes it."""
     buffer = io.StringIO()
     export_write(actor=None, out=buffer, via="test")
-    data: dict[str, Any] = json.loads(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def export_now() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(export_text())
     return data
+
+
+def entry_lines(text: str) -> list[str]:
+    """The entry lines of an export in the writer's layout (one entry a line)."""
+    body = text[text.index('"entries":[\n') + len('"entries":[\n') : text.rindex("\n]}")]
+    return [line.removesuffix(",") for line in body.split("\n")]
+
+
+def _line(entry: Any) -> str:
+    if isinstance(entry, dict) and set(entry) == ENTRY_KEYS and isinstance(entry["hash"], str):
+        line = export_line(entry)
+    else:  # not an entry the writer could write: as plain JSON
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert json.loads(line) == entry  # the file says exactly what the document says
+    return line
+
+
+def as_file(data: dict[str, Any]) -> bytes:
+    """``data`` written as the export writer writes a file: one entry a line, each with its
+    hash first and then its canonical bytes (for an entry with the documented fields)."""
+    header = {key: value for key, value in data.items() if key != "entries"}
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":"))
+    if "entries" not in data:
+        return head.encode()
+    entries = data["entries"]
+    lines = ",\n".join(_line(e) for e in entries) if isinstance(entries, list) else None
+    body = f"[\n{lines}\n]" if lines is not None else json.dumps(entries)
+    opening = head[:-1] + "," if header else "{"
+    return f'{opening}"entries":{body}}}\n'.encode()
+
+
+def verify_file(raw: bytes, **kwargs: Any) -> Report:
+    """Verify as ``python -m audit.verify`` does: from the file's bytes."""
+    try:
+        document = read_document(raw, "export.json")
+    except Broken as broken:
+        return Report(ok=False, message=broken.message, position=broken.position)
+    return verify_export(document.data, entry_texts=document.entry_texts, **kwargs)
 
 
 def clone(data: dict[str, Any]) -> dict[str, Any]:

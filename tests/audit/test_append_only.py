@@ -12,10 +12,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 
 from audit.database import grant_statements
-from audit.models import AuditEvent, Checkpoint
-from audit.services import checkpoint_create, record_atomic
+from audit.models import AuditEvent, AuditHead, Checkpoint
+from audit.services import checkpoint_create, record, record_atomic
 
 REFUSED = "får bara utökas"
 
@@ -147,6 +148,28 @@ def test_the_application_role_may_only_append_to_and_read_the_trail(app_role: st
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(sql)
     assert AuditEvent.objects.count() == 3
+
+
+def test_the_application_role_can_record_entries_and_sign_checkpoints(app_role: str) -> None:
+    # record() takes the head's lock and writes the entry and the head in one statement;
+    # as the application's role (INSERT and SELECT only on the trail) that must still work,
+    # and the database must still refuse that role any change to what was written.
+    with override_settings(SAMVERKA={"AUDIT_CHECKPOINT_EVERY": 2, "AUDIT_CHECKPOINT_SECONDS": 0}):
+        for n in range(3):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL ROLE {app_role}")
+                record(actor=None, action="test.entry", detail={"n": n})
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {app_role}")
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 1")
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert [e.detail["n"] for e in events] == [0, 1, 2]
+    assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
+    assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [2]
+    head = AuditHead.objects.get()
+    assert (head.seq, head.hash, head.checkpoint_size) == (3, events[2].hash, 2)
 
 
 def test_the_grant_command_refuses_odd_role_names() -> None:

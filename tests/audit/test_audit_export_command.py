@@ -90,6 +90,20 @@ def test_a_changed_entry_fails_naming_the_first_broken_position(exported: Path) 
     assert json.loads(machine.stdout)["position"] == 12
 
 
+def test_one_changed_byte_in_the_file_fails_naming_that_entry(exported: Path) -> None:
+    raw = exported.read_bytes()
+    lines = raw.split(b"\n")
+    index = next(i for i, line in enumerate(lines) if b'"seq":7}' in line)
+    line = lines[index]
+    at = line.index(b'"request_id":"') + len(b'"request_id":"')
+    changed = line[:at] + (b"0" if line[at : at + 1] != b"0" else b"1") + line[at + 1 :]
+    exported.write_bytes(raw.replace(line, changed, 1))
+    result = verify(str(exported), without_django=True)
+    assert result.returncode == 1
+    assert "Första brottet: post 7." in result.stderr
+    assert "Post 7 är ändrad" in result.stderr
+
+
 def test_a_damaged_file_fails_and_a_missing_one_is_a_usage_error(
     exported: Path, tmp_path: Path
 ) -> None:

@@ -1,4 +1,5 @@
 import threading
+from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection, transaction
@@ -70,3 +71,23 @@ def test_concurrent_writers_keep_one_chain_on_postgresql() -> None:
     _assert_one_chain()
     interleaved = list(AuditEvent.objects.order_by("seq").values_list("detail__writer", flat=True))
     assert len(set(interleaved[:per_writer])) > 1, "writers did not actually overlap"
+
+
+@pytest.mark.django_db
+def test_the_returned_entry_is_the_row_stored(org: Any, case: Any) -> None:
+    officer = org.user("officer")
+    event = record_atomic(
+        actor=officer,
+        action="case.viewed",
+        case=case,
+        legal_basis="owning_unit",
+        recipients=["Region Östergötland", "Motala kommun"],
+        fields=["personnummer", "name"],
+        detail={"text": "åäö ✓", "nested": {"k": [1, 2.5]}, "flagged": False},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert not event._state.adding
+    assert entry_dict(stored) == entry_dict(event)
+    assert stored.actor_user_id == officer.pk and stored.case_id == case.pk
+    assert stored.recipients == ["Motala kommun", "Region Östergötland"]
+    assert stored.hash == entry_hash(entry_dict(stored))

@@ -2,12 +2,16 @@
 
 One genuine export is made from a real trail (PostgreSQL, checkpoints every 10 entries);
 each test corrupts a copy the way a forger or a failing disk would and expects the
-verifier to refuse it and name the first broken position.
+verifier to refuse it and name the first broken position. Every check runs twice: from
+the file's bytes, as ``python -m audit.verify`` does (entries hashed as they stand in the
+file), and from the parsed document alone (canonical form rebuilt); both must agree.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from hashlib import sha256
 from typing import Any
 
 import pytest
@@ -16,18 +20,22 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit import merkle
-from audit.chain import CHECKPOINT_FIELDS, HASHED_FIELDS, entry_hash, leaf_bytes
-from audit.verify import load_public_key, verify_export
+from audit import chain, merkle
+from audit import verify as verifier
+from audit.chain import CHECKPOINT_FIELDS, HASHED_FIELDS, entry_hash, leaf_bytes, line_head
+from audit.verify import Broken, load_public_key, read_document, verify_export
 from tests.audit.exports import (
+    as_file,
     clone,
-    export_now,
+    entry_lines,
+    export_text,
     mutate,
     new_key,
     populate,
     public_document,
     relink,
     sign_checkpoint,
+    verify_file,
 )
 from tests.fixtures import build_org, make_case
 
@@ -39,8 +47,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def pristine(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
-    """A genuine export of about a hundred entries; the database is left as it was."""
+def pristine_text(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """A genuine export file of about a hundred entries; the database is left as it was."""
     with (
         django_db_blocker.unblock(),
         override_settings(
@@ -51,13 +59,27 @@ def pristine(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str
         org = build_org()
         case = make_case(org)
         populate(org, case, 60)
-        data = export_now()
+        text = export_text()
         transaction.set_rollback(True)
-    yield data
+    yield text
+
+
+@pytest.fixture(scope="module")
+def pristine(pristine_text: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(pristine_text)
+    return data
 
 
 def check(data: dict[str, Any], **kwargs: Any) -> Any:
-    return verify_export(data, **kwargs)
+    """The verdict on ``data`` written as a file; the same as on the parsed document."""
+    from_file = verify_file(as_file(data), **kwargs)
+    from_fields = verify_export(clone(data), **kwargs)
+    assert (from_file.ok, from_file.position, from_file.message) == (
+        from_fields.ok,
+        from_fields.position,
+        from_fields.message,
+    )
+    return from_file
 
 
 def refused_at(data: dict[str, Any], position: int | None, **kwargs: Any) -> str:
@@ -343,7 +365,130 @@ def test_every_random_single_change_is_detected(pristine: dict[str, Any]) -> Non
             parent.insert(last, clone(parent[last]))
         else:
             parent[f"{last}_copy"] = clone(parent[last])
-        report = verify_export(data)
+        report = check(data)
         assert not report.ok, (place, how)
 
     one_change()
+
+
+# -- the file's own bytes -----------------------------------------------------------------------
+
+
+def test_each_export_line_is_the_hash_then_the_canonical_bytes_it_covers(
+    pristine_text: str, pristine: dict[str, Any]
+) -> None:
+    lines = entry_lines(pristine_text)
+    assert len(lines) == len(pristine["entries"])
+    for line, entry in zip(lines, pristine["entries"], strict=True):
+        head = line_head(entry["hash"])
+        assert line.startswith(head)
+        hashed = ("{" + line[len(head) :]).encode()
+        assert hashed == chain.canonical(entry)
+        assert sha256(hashed).hexdigest() == entry["hash"]
+    # The test helper writes the same file as the server.
+    assert as_file(pristine).decode().split('"entries":')[1] == pristine_text.split('"entries":')[1]
+
+
+def test_reading_keeps_the_text_of_each_entry_and_gives_what_json_gives(
+    pristine_text: str, pristine: dict[str, Any]
+) -> None:
+    document = read_document(pristine_text.encode(), "export.json")
+    assert document.data == pristine
+    assert document.entry_texts == entry_lines(pristine_text)
+    # Any other layout reads the same; each text is the entry's exact source.
+    other = read_document(json.dumps(pristine, indent=2).encode(), "export.json")
+    assert other.data == pristine
+    assert other.entry_texts is not None
+    assert [json.loads(t) for t in other.entry_texts] == pristine["entries"]
+    with pytest.raises(Broken, match="två gånger"):
+        read_document(
+            pristine_text.replace('"tree_size":', '"tree_size":1,"tree_size":', 1).encode(), "x"
+        )
+    with pytest.raises(Broken, match="rad 2"):
+        read_document(b'{"format": 1,\n "entries": [{}, ]}', "x")
+    with pytest.raises(Broken, match="JSON"):
+        read_document(pristine_text.encode() + b"{}", "x")
+
+
+def test_a_genuine_file_is_verified_without_rebuilding_any_canonical_form(
+    pristine_text: str, pristine: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilt: list[Any] = []
+
+    def counting(entry: dict[str, Any]) -> str:
+        rebuilt.append(entry)
+        return entry_hash(entry)
+
+    monkeypatch.setattr(verifier, "entry_hash", counting)
+    assert verify_file(pristine_text.encode()).ok
+    assert rebuilt == []
+    # Without the file's text every entry is rebuilt (and still passes).
+    assert verify_export(clone(pristine)).ok
+    assert len(rebuilt) == len(pristine["entries"])
+
+
+def _changed_in_line(line: str, field: str) -> str:
+    """The line with one character of ``field``'s value changed (or one added if empty)."""
+    start = line.index(f'"{field}":') + len(field) + 3
+    if line[start : start + 2] in ('""', "[]", "{}"):
+        return (
+            line[: start + 1]
+            + {'"': "x", "[": '"x"', "{": '"x":1'}[line[start]]
+            + line[start + 1 :]
+        )
+    index = next(i for i in range(start, len(line)) if line[i].isalnum())
+    char = line[index]
+    if char.isdigit():  # never a leading zero: the line stays JSON
+        replacement = str(int(char) + 1) if char != "9" else "8"
+    else:
+        replacement = "b" if char != "b" else "c"
+    return line[:index] + replacement + line[index + 1 :]
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize("field", ENTRY_FIELDS)
+def test_a_changed_character_in_any_field_of_an_entry_line_is_found_at_that_entry(
+    pristine_text: str, field: str, where: str
+) -> None:
+    lines = entry_lines(pristine_text)
+    position = {"first": 1, "middle": len(lines) // 2 + 3, "last": len(lines)}[where]
+    changed = _changed_in_line(lines[position - 1], field)
+    assert changed != lines[position - 1]
+    raw = pristine_text.replace(lines[position - 1], changed, 1).encode()
+    report = verify_file(raw)
+    assert not report.ok, "a changed byte passed verification"
+    assert report.position == position, report.message
+
+
+def test_a_field_given_twice_is_refused_even_when_the_copy_read_last_is_genuine(
+    pristine_text: str,
+) -> None:
+    # A JSON reader that keeps the first copy would show "forged"; Python keeps the last,
+    # genuine one, whose canonical form matches the hash.
+    lines = entry_lines(pristine_text)
+    line = lines[29]
+    head = line_head(json.loads(line)["hash"])
+    doubled = head + '"actor":"forged",' + line[len(head) :]
+    assert json.loads(doubled) == json.loads(line)
+    raw = pristine_text.replace(line, doubled, 1).encode()
+    report = verify_file(raw)
+    assert not report.ok
+    assert report.position == 30
+    assert "samma fält två gånger" in report.message
+    # The parsed document alone cannot tell: json.loads keeps the genuine copy.
+    assert verify_export(json.loads(raw)).ok
+
+
+def test_a_file_re_indented_by_another_tool_still_verifies_and_changes_are_still_found(
+    pristine: dict[str, Any],
+) -> None:
+    assert verify_file(json.dumps(pristine, indent=1, ensure_ascii=True).encode()).ok
+    data = clone(pristine)
+    data["entries"][20]["actor"] = mutate(data["entries"][20]["actor"])
+    report = verify_file(json.dumps(data, indent=1).encode())
+    assert not report.ok and report.position == 21, report.message
+
+
+def test_entry_texts_must_belong_to_the_entries(pristine: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="entry_texts"):
+        verify_export(clone(pristine), entry_texts=["{}"])
