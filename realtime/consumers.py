@@ -39,7 +39,7 @@ from coordination.errors import DomainError, NotFound
 from coordination.services import accounts
 from realtime import rooms, selectors, services
 from realtime.frames import Frame, FrameError, TokenBucket, parse, rate_limited, setting
-from realtime.hub import Hub, HubClosed, get_hub, in_db_thread
+from realtime.hub import Hub, HubClosed, get_hub, in_db_thread, layer_call
 from realtime.selectors import Levels, RoomTarget
 
 logger = logging.getLogger(__name__)
@@ -470,7 +470,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._announce_presence(room, people)
 
     async def _announce_presence(self, stored: str, people: list[dict[str, Any]]) -> None:
-        await self._layer_call(
+        await layer_call(
+            self.channel_layer,
             "group_send",
             rooms.group_name(stored),
             {"type": "room.presence", "room": stored, "people": people},
@@ -511,20 +512,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     ) -> Any:
         user_id = self.user_id if as_user else None
         return await in_db_thread(_run, user_id, self.session_key, check_session, call)
-
-    async def _layer_call(self, method: str, *args: Any) -> None:
-        """A bounded channel-layer call; failure is logged, the tick retries what matters."""
-        if self.channel_layer is None:
-            return
-        try:
-            await asyncio.wait_for(
-                getattr(self.channel_layer, method)(*args),
-                timeout=setting("REALTIME_PUBLISH_TIMEOUT", 1.0),
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.info("channel layer %s failed", method, exc_info=True)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))

@@ -382,16 +382,21 @@ class Hub:
             await self._call("group_discard", group, self.channel)
 
     async def _call(self, method: str, *args: Any) -> None:
-        """A bounded channel-layer call; failure is logged, the next tick tries again."""
-        try:
-            await asyncio.wait_for(
-                getattr(self.layer, method)(*args),
-                timeout=setting("REALTIME_PUBLISH_TIMEOUT", 1.0),
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.info("channel layer %s failed", method, exc_info=True)
+        await layer_call(self.layer, method, *args)
+
+
+async def layer_call(layer: Any, method: str, *args: Any) -> None:
+    """A bounded channel-layer call; failure is logged (the next tick makes up for it)."""
+    if layer is None:
+        return
+    try:
+        await asyncio.wait_for(
+            getattr(layer, method)(*args), timeout=setting("REALTIME_PUBLISH_TIMEOUT", 1.0)
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.info("channel layer %s failed", method, exc_info=True)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
