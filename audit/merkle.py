@@ -10,10 +10,14 @@ Only the standard library is used: ``audit.verify`` runs this on an auditor's ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from hashlib import sha256
+from operator import add
 
 EMPTY_ROOT = sha256(b"").digest()
+
+# The digest method of the objects sha256() returns, to map over many of them at once.
+_digest = type(sha256()).digest
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -22,6 +26,11 @@ def leaf_hash(data: bytes) -> bytes:
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     return sha256(b"\x01" + left + right).digest()
+
+
+def leaf_hashes(data: Iterable[bytes]) -> list[bytes]:
+    """``leaf_hash`` of each of ``data``, in one pass without a Python call per leaf."""
+    return list(map(_digest, map(sha256, map(b"\x00".__add__, data))))
 
 
 def _split(n: int) -> int:
@@ -56,6 +65,28 @@ def frontier_push(frontier: list[bytes], size: int, leaf: bytes) -> None:
         node = sha256(b"\x01" + frontier.pop() + node).digest()  # node_hash, without a call
         n >>= 1
     frontier.append(node)
+
+
+def frontier_extend(frontier: list[bytes], size: int, leaves: Sequence[bytes]) -> None:
+    """``frontier_push`` of each of ``leaves`` in turn, computed a level at a time.
+
+    The nodes are the same and so is their number; only the loop runs inside ``map`` over
+    a whole level rather than once per leaf in Python. At each level the frontier's lowest
+    subtree (there is one when ``size`` has that bit set) is the left sibling of the first
+    new node; a node left without a sibling at the end of a level joins the frontier.
+    """
+    nodes = list(leaves)
+    left_over: list[bytes] = []  # lowest level first
+    n = size
+    while nodes:
+        if n & 1:
+            nodes.insert(0, frontier.pop())
+        if len(nodes) & 1:
+            left_over.append(nodes.pop())
+        pairs = map(add, map(b"\x01".__add__, nodes[0::2]), nodes[1::2])
+        nodes = list(map(_digest, map(sha256, pairs)))
+        n >>= 1
+    frontier.extend(reversed(left_over))
 
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:

@@ -37,8 +37,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
+from itertools import repeat
 from json.decoder import JSONDecodeError
 from json.scanner import make_scanner
+from operator import eq, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -252,44 +254,40 @@ def _verify_export(
     prev_hash = GENESIS_HASH
     frontier: list[bytes] = []
     heads = signed.keys() | known.keys()  # where the tree head is compared with a signed one
-    # The loop runs once per entry, so the usual case is written out here and anything
-    # unusual goes to the functions that name what is wrong (_check_link, _rebuilt_digest).
-    for position, entry in enumerate(entries, start=1):
-        try:
-            if (
-                type(entry) is not dict
-                or entry.keys() != ENTRY_KEYS
-                or type(entry["seq"]) is not int
-                or entry["seq"] != position
-                or entry["prev_hash"] != prev_hash
-            ):
-                _check_link(entry, position, prev_hash)
-            claimed = entry["hash"]
-            digest = b""
-            if texts is not None and type(claimed) is str:
-                line = texts[position - 1]
-                head = line_head(claimed)
-                if line.startswith(head):
-                    # The line is the hashed bytes with the hash put first: hash "{" and the
-                    # rest, the very text the fields above were parsed from.
-                    digest = sha256(("{" + line[len(head) :]).encode()).digest()
-                    if digest.hex() != claimed:
-                        digest = b""
-            if not digest:
-                digest = _rebuilt_digest(
-                    entry, position, texts[position - 1] if texts is not None else None
-                )
-        except Broken as broken:
-            raise _fork(entries, position) or broken from None
-        # merkle.frontier_push, written out: leaf SHA-256(0x00 || hash), nodes 0x01.
-        node = sha256(b"\x00" + digest).digest()
-        size = position - 1
-        while size & 1:
-            node = sha256(b"\x01" + frontier.pop() + node).digest()
-            size >>= 1
-        frontier.append(node)
-        prev_hash = claimed
-        if position in heads:
+    count = len(entries)
+    # The entries are taken a stretch of up to _STRETCH at a time. A stretch in the
+    # export's own layout with every entry the chain's next link is checked in one pass
+    # (_links_in_layout); any other stretch is walked entry by entry (_walk), which names
+    # the first broken position. Either way the tree head is compared at each signed size
+    # in turn, so what is reported first is what an entry-by-entry walk meets first.
+    stops = sorted(size for size in heads if 0 < size <= count)
+    next_stop = 0  # index into stops
+    done = 0
+    while done < count:
+        upto = min(count, done + _STRETCH)
+        digests = _links_in_layout(entries, texts, done, upto, prev_hash)
+        leaves = merkle.leaf_hashes(digests) if digests is not None else []
+        position = done
+        while position < upto:
+            stop = upto
+            if next_stop < len(stops) and stops[next_stop] <= upto:
+                stop = stops[next_stop]
+                next_stop += 1
+            if digests is None:  # somewhere in this stretch: try it checkpoint by checkpoint
+                part = None
+                if texts is not None and (position, stop) != (done, upto):
+                    part = _links_in_layout(entries, texts, position, stop, prev_hash)
+                if part is None:
+                    prev_hash = _walk(entries, texts, position, stop, prev_hash, frontier)
+                else:
+                    merkle.frontier_extend(frontier, position, merkle.leaf_hashes(part))
+                    prev_hash = entries[stop - 1]["hash"]
+            else:
+                merkle.frontier_extend(frontier, position, leaves[position - done : stop - done])
+                prev_hash = entries[stop - 1]["hash"]
+            position = stop
+            if position not in heads:
+                continue
             root = merkle.frontier_root(frontier).hex()
             if position in signed:
                 if not _matches(signed[position], root, prev_hash):
@@ -310,8 +308,8 @@ def _verify_export(
                         position=1,
                     )
                 report.known_matched += 1
+        done = upto
 
-    count = len(entries)
     declared: Any = data.get("tree_size")
     if declared != count:
         if _is_count(declared) and declared > count:
@@ -353,6 +351,113 @@ def _verify_export(
     report.newest = signed[newest] if signed else None
     report.message = "Granskningsloggen är oförändrad."
     report.lines = _export_summary(report)
+
+
+# An entry line as the export writes it (audit.chain.export_line) starts with this head.
+_HEAD = line_head(GENESIS_HASH)
+_HEAD_PREFIX, _HEAD_SUFFIX = _HEAD.split(GENESIS_HASH)
+_HEAD_BETWEEN = _HEAD_SUFFIX + _HEAD_PREFIX
+_STRETCH = 4096
+_digest = type(sha256()).digest
+_seq, _hash, _prev_hash = itemgetter("seq"), itemgetter("hash"), itemgetter("prev_hash")
+_head_of = itemgetter(slice(None, len(_HEAD)))
+_after_head = itemgetter(slice(len(_HEAD), None))
+
+
+def _links_in_layout(
+    entries: list[Any], texts: Sequence[str] | None, start: int, end: int, prev_hash: str
+) -> list[bytes] | None:
+    """The chain hashes of ``entries[start:end]``, when every one of them is in the
+    export's own layout and is the chain's next link; None when any is not.
+
+    The same checks as ``_walk`` makes of each entry, made over the whole stretch at once:
+    each entry is a dict with exactly the documented fields, entry *k* has löpnummer *k*
+    and points at the hash of entry *k-1*, its line is ``line_head(hash)`` and then the
+    bytes that hash covers, and SHA-256 of those bytes is the hash. None only means "walk
+    it": ``_walk`` then finds what is wrong.
+    """
+    if texts is None or start >= end:
+        return None
+    chunk = entries[start:end]
+    lines = texts[start:end]
+    size = end - start
+    try:
+        # Each entry is a dict (dict.keys refuses anything else) with exactly the
+        # documented fields.
+        if not all(map(eq, map(dict.keys, chunk), repeat(ENTRY_KEYS))):
+            return None
+        seqs = list(map(_seq, chunk))
+        hashes = list(map(_hash, chunk))
+        prevs = list(map(_prev_hash, chunk))
+        if (
+            set(map(type, seqs)) != {int}
+            or seqs != list(range(start + 1, end + 1))
+            or prevs[0] != prev_hash
+            or prevs[1:] != hashes[:-1]
+        ):
+            return None
+        # Every line starts with line_head(its hash): with every hash 64 characters long,
+        # the lines' first 75 characters end to end are the heads of the hashes end to end.
+        if (
+            set(map(len, hashes)) != {len(GENESIS_HASH)}
+            or "".join(map(_head_of, lines))
+            != _HEAD_PREFIX + _HEAD_BETWEEN.join(hashes) + _HEAD_SUFFIX
+        ):
+            return None
+        # "{" and the rest of each line: the bytes its hash covers, encoded in one go. A
+        # line with a line break of its own gives one piece too many.
+        bodies = ("{" + "\n{".join(map(_after_head, lines))).encode().split(b"\n")
+        if len(bodies) != size:
+            return None
+        digests = list(map(_digest, map(sha256, bodies)))
+        if b"".join(digests).hex() != "".join(hashes):  # 64 each, so entry by entry
+            return None
+    except (TypeError, ValueError):  # not text, or not UTF-8 text: walk it
+        return None
+    return digests
+
+
+def _walk(
+    entries: list[Any],
+    texts: Sequence[str] | None,
+    start: int,
+    end: int,
+    prev_hash: str,
+    frontier: list[bytes],
+) -> str:
+    """Check ``entries[start:end]`` one by one, extending ``frontier`` with each; the hash
+    of the last. Raises Broken, naming the entry, at the first that is not the next link."""
+    for position in range(start + 1, end + 1):
+        entry = entries[position - 1]
+        try:
+            if (
+                type(entry) is not dict
+                or entry.keys() != ENTRY_KEYS
+                or type(entry["seq"]) is not int
+                or entry["seq"] != position
+                or entry["prev_hash"] != prev_hash
+            ):
+                _check_link(entry, position, prev_hash)
+            claimed = entry["hash"]
+            digest = b""
+            if texts is not None and type(claimed) is str:
+                line = texts[position - 1]
+                head = line_head(claimed)
+                if line.startswith(head):
+                    # The line is the hashed bytes with the hash put first: hash "{" and the
+                    # rest, the very text the fields above were parsed from.
+                    digest = sha256(("{" + line[len(head) :]).encode()).digest()
+                    if digest.hex() != claimed:
+                        digest = b""
+            if not digest:
+                digest = _rebuilt_digest(
+                    entry, position, texts[position - 1] if texts is not None else None
+                )
+        except Broken as broken:
+            raise _fork(entries, position) or broken from None
+        merkle.frontier_push(frontier, position - 1, merkle.leaf_hash(digest))
+        prev_hash = claimed
+    return prev_hash
 
 
 def _fork(entries: list[Any], position: int) -> Broken | None:

@@ -144,3 +144,20 @@ def test_proof_arguments_outside_the_tree_are_refused() -> None:
     assert merkle.root_from_inclusion_proof(4, 4, leaves[0], []) is None
     assert not merkle.verify_consistency(0, 4, b"", merkle.tree_root(leaves), [])
     assert not merkle.verify_consistency(5, 4, b"", merkle.tree_root(leaves), [])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(min_value=0, max_value=70), st.integers(min_value=0, max_value=70))
+def test_extending_a_frontier_by_many_leaves_equals_pushing_them_one_by_one(
+    size: int, more: int
+) -> None:
+    leaves = hashed(data(size + more))
+    assert merkle.leaf_hashes(data(size + more)) == leaves
+    pushed: list[bytes] = []
+    for index, leaf in enumerate(leaves):
+        merkle.frontier_push(pushed, index, leaf)
+    extended: list[bytes] = []
+    merkle.frontier_extend(extended, 0, leaves[:size])
+    merkle.frontier_extend(extended, size, leaves[size:])
+    assert extended == pushed
+    assert merkle.frontier_root(extended) == reference_root(data(size + more))

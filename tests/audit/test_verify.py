@@ -492,3 +492,43 @@ def test_a_file_re_indented_by_another_tool_still_verifies_and_changes_are_still
 def test_entry_texts_must_belong_to_the_entries(pristine: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="entry_texts"):
         verify_export(clone(pristine), entry_texts=["{}"])
+
+
+def test_a_genuine_file_is_checked_in_one_pass_and_a_broken_stretch_entry_by_entry(
+    pristine_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walked: list[tuple[int, int]] = []
+    walk = verifier._walk
+
+    def counting(entries: Any, texts: Any, start: int, end: int, *rest: Any) -> str:
+        walked.append((start, end))
+        return walk(entries, texts, start, end, *rest)
+
+    monkeypatch.setattr(verifier, "_walk", counting)
+    assert verify_file(pristine_text.encode()).ok
+    assert walked == []
+    # One changed byte: the checkpoints' stretches are tried one by one, and only the one
+    # that holds it is walked entry by entry; the walk names the entry.
+    lines = entry_lines(pristine_text)
+    changed = _changed_in_line(lines[24], "actor")
+    report = verify_file(pristine_text.replace(lines[24], changed, 1).encode())
+    assert not report.ok and report.position == 25, report.message
+    assert walked == [(2 * EVERY, 3 * EVERY)]
+
+
+@pytest.mark.parametrize("stretch", [1, 7, 10, 4096])
+def test_stretches_of_any_length_give_the_same_verdicts(
+    pristine_text: str, pristine: dict[str, Any], stretch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verifier, "_STRETCH", stretch)
+    assert verify_file(pristine_text.encode()).ok
+    lines = entry_lines(pristine_text)
+    for position in (1, 7, 8, 10, 11, 33, len(lines)):
+        changed = _changed_in_line(lines[position - 1], "at")
+        report = verify_file(pristine_text.replace(lines[position - 1], changed, 1).encode())
+        assert not report.ok and report.position == position, report.message
+    # Rewritten from entry 15 on with the links mended: only the tree heads can tell.
+    data = clone(pristine)
+    data["entries"][14]["actor"] = mutate(data["entries"][14]["actor"])
+    relink(data["entries"], 14)
+    refused_at(data, 11)
