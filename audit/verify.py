@@ -524,7 +524,7 @@ def _check_link(entry: Any, position: int, prev_hash: str) -> None:
 
 
 class _DuplicateKey(ValueError):
-    pass
+    """An object in an entry's text names one field twice."""
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -30,8 +30,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.base import SessionBase
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from audit.context import reset_request_id, set_request_id
@@ -63,15 +61,6 @@ class Subscription:
     people: list[dict[str, Any]] | None = None  # the presence last sent
 
 
-def _session_exists(session_key: str | None) -> bool:
-    from django.conf import settings
-
-    if not session_key:
-        return False
-    store: SessionBase = import_string(settings.SESSION_ENGINE + ".SessionStore")()
-    return bool(store.exists(session_key))
-
-
 def _run(
     user_id: int | None,
     session_key: str | None,
@@ -86,7 +75,7 @@ def _run(
             user = get_user_model().objects.filter(pk=user_id).first()
             if user is None or not user.is_active:
                 raise AccountGone()
-            if check_session and not _session_exists(session_key):
+            if check_session and not selectors.session_exists(session_key):
                 raise AccountGone()
         return call(user)
     finally:
@@ -103,7 +92,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     subs: dict[str, Subscription]
     lock: asyncio.Lock
     hub: Hub | None = None
-    ticker: asyncio.Future[None] | None = None
+    rechecker: asyncio.Future[None] | None = None
     closing = False
 
     # -- the connection's life -------------------------------------------------------
@@ -156,11 +145,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 continue
             self.hub = hub
             break
-        self.ticker = asyncio.ensure_future(self._tick_loop())
+        self.rechecker = asyncio.ensure_future(self._recheck_loop())
 
     async def disconnect(self, code: int) -> None:
-        if self.ticker is not None:
-            self.ticker.cancel()
+        if self.rechecker is not None:
+            self.rechecker.cancel()
         if not hasattr(self, "subs"):
             return
         stored = [sub.target.stored for sub in self.subs.values()]
@@ -432,9 +421,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _drop(self, wire: str) -> None:
         sub = self.subs.pop(wire)
-        if self.hub is not None and not any(
-            other.target.stored == sub.target.stored for other in self.subs.values()
-        ):
+        if self.hub is not None:
             await self.hub.unfollow(sub.target.stored, self)
         if sub.target.name.kind != "inbox":
             await self._leave([sub.target.stored])
@@ -485,7 +472,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- the tick ------------------------------------------------------------------------
 
-    async def _tick_loop(self) -> None:
+    async def _recheck_loop(self) -> None:
         """Ask the policy again now and then: not every change announces itself."""
         interval = setting("REALTIME_ACCESS_RECHECK_SECONDS", 30.0)
         # Connections opened together do not all ask at the same moment.

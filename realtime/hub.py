@@ -28,7 +28,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import publish, rooms, selectors, services
-from realtime.events import MessageDeleted
+from realtime.events import CaseErased, MessageDeleted
 from realtime.frames import setting
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class Feed:
             for held in self.events.values():
                 if held.message_id == gone:
                     held.withdraw("deleted")
-        elif event.kind == "case.erased" and event.case_id is not None:
+        elif event.kind == CaseErased.kind and event.case_id is not None:
             for held in self.events.values():
                 if held.case_id == event.case_id and held.message_id:
                     held.withdraw("erased")
@@ -198,6 +198,8 @@ class Hub:
     async def follow(self, room: str, listener: Listener) -> None:
         """From now on ``listener`` hears of every event announced in stored room ``room``."""
         found = self.rooms.setdefault(room, set())
+        if listener in found:
+            return  # subscribed again: already following
         found.add(listener)
         self.feeds.setdefault(room, Feed())
         if len(found) == 1:
@@ -267,13 +269,12 @@ class Hub:
 
     async def _start(self) -> None:
         publish.serve_from_this_loop(self.offer)
+        # Without a channel layer the tick alone catches every connection up.
+        self._tasks = [asyncio.ensure_future(self._tick_loop())]
         if self.layer is None:
             return
         self.channel = await self.layer.new_channel()
-        self._tasks = [
-            asyncio.ensure_future(self._receive_loop()),
-            asyncio.ensure_future(self._tick_loop()),
-        ]
+        self._tasks.append(asyncio.ensure_future(self._receive_loop()))
         await self._join(rooms.EVERYONE_GROUP)
 
     async def _stop(self) -> None:
@@ -335,7 +336,7 @@ class Hub:
         tell each how far its rooms have come (it catches up what no announcement reached).
         """
         for group in list(self._joins):
-            await self._call("group_add", group, self.channel)
+            await layer_call(self.layer, "group_add", group, self.channel)
         listeners = list(self.listeners)
         sessions = {
             listener.session_key: listener.user_id
@@ -367,7 +368,7 @@ class Hub:
         joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._joins[group] = joined
         try:
-            await self._call("group_add", group, self.channel)
+            await layer_call(self.layer, "group_add", group, self.channel)
         finally:
             joined.set_result(None)
 
@@ -379,10 +380,7 @@ class Hub:
 
     async def _leave(self, group: str) -> None:
         if self._joins.pop(group, None) is not None:
-            await self._call("group_discard", group, self.channel)
-
-    async def _call(self, method: str, *args: Any) -> None:
-        await layer_call(self.layer, method, *args)
+            await layer_call(self.layer, "group_discard", group, self.channel)
 
 
 async def layer_call(layer: Any, method: str, *args: Any) -> None:
@@ -402,13 +400,13 @@ async def layer_call(layer: Any, method: str, *args: Any) -> None:
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
 
-def get_hub(alias: str = "default", factory: Callable[[Any], Hub] = Hub) -> Hub:
+def get_hub(alias: str = "default") -> Hub:
     """This event loop's hub for the channel layer ``alias``."""
     loop = asyncio.get_running_loop()
     layer = get_channel_layer(alias)
     hub = _hubs.get(loop)
     if hub is None or hub.closed or hub.layer is not layer:
-        hub = _hubs[loop] = factory(layer)
+        hub = _hubs[loop] = Hub(layer)
     return hub
 
 

@@ -361,9 +361,7 @@ def connections_valid(*, sessions: dict[str, int]) -> set[str]:
     active account: one query each for the accounts and, with database sessions, the keys.
     """
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.base import SessionBase
     from django.contrib.sessions.models import Session
-    from django.utils.module_loading import import_string
 
     active = set(
         get_user_model()
@@ -375,5 +373,15 @@ def connections_valid(*, sessions: dict[str, int]) -> set[str]:
         return set(
             Session.objects.filter(session_key__in=keys).values_list("session_key", flat=True)
         )
+    return {key for key in keys if session_exists(key)}
+
+
+def session_exists(session_key: str | None) -> bool:
+    """Whether the session is still there (not signed out, not ended by an administrator)."""
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.utils.module_loading import import_string
+
+    if not session_key:
+        return False
     store: SessionBase = import_string(settings.SESSION_ENGINE + ".SessionStore")()
-    return {key for key in keys if store.exists(key)}
+    return bool(store.exists(session_key))
