@@ -66,11 +66,19 @@ def checkpoint_dict(checkpoint: Checkpoint) -> dict[str, Any]:
     }
 
 
-def _actor_unit(actor: Any, unit: Unit | None) -> Unit | None:
-    if unit is not None or actor is None or not getattr(actor, "is_authenticated", False):
-        return unit
-    membership = actor.memberships.select_related("unit__agency").order_by("created_at").first()
-    return membership.unit if membership else None
+def _acting_as(actor: Any, unit: Unit | None) -> tuple[str, str]:
+    """The agency and unit an entry names for its actor: ``unit``'s when given, otherwise
+    those of the actor's first membership."""
+    if unit is not None:
+        return unit.agency.name, unit.name
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "", ""
+    first = (
+        actor.memberships.order_by("created_at")
+        .values_list("unit__agency__name", "unit__name")
+        .first()
+    )
+    return first if first is not None else ("", "")
 
 
 def record(
@@ -92,7 +100,7 @@ def record(
     """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(action)
-    acting_unit = _actor_unit(actor, unit)
+    agency_name, unit_name = _acting_as(actor, unit)
     head = _locked_head()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
@@ -100,8 +108,8 @@ def record(
         at=timezone.now(),
         actor=actor.get_username() if authenticated and actor is not None else "",
         actor_user_id=actor.pk if authenticated and actor is not None else None,
-        actor_agency=acting_unit.agency.name if acting_unit else "",
-        actor_unit=acting_unit.name if acting_unit else "",
+        actor_agency=agency_name,
+        actor_unit=unit_name,
         action=action,
         case_id=case.pk if case is not None else None,
         case_ref=case.reference if case is not None else "",
