@@ -232,6 +232,8 @@ SAMVERKA = {
         os.environ.get("SAMVERKA_REALTIME_ACCESS_RECHECK_SECONDS", "30")
     ),
     "REALTIME_PUBLISH_TIMEOUT": float(os.environ.get("SAMVERKA_REALTIME_PUBLISH_TIMEOUT", "1")),
+    # Threads per process for the connections' database work (one on SQLite).
+    "REALTIME_DB_THREADS": int(os.environ.get("SAMVERKA_REALTIME_DB_THREADS", "4")),
     "REALTIME_MAX_FRAME_BYTES": 16384,
     "REALTIME_MAX_MESSAGE_CHARS": 4000,
     "REALTIME_FRAME_BURST": 60,
