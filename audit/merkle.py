@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from hashlib import sha256
-from operator import add
+from itertools import repeat
 
 EMPTY_ROOT = sha256(b"").digest()
 
 # The digest method of the objects sha256() returns, to map over many of them at once.
 _digest = type(sha256()).digest
+_join = b"".join
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -83,8 +84,9 @@ def frontier_extend(frontier: list[bytes], size: int, leaves: Sequence[bytes]) -
             nodes.insert(0, frontier.pop())
         if len(nodes) & 1:
             left_over.append(nodes.pop())
-        pairs = map(add, map(b"\x01".__add__, nodes[0::2]), nodes[1::2])
-        nodes = list(map(_digest, map(sha256, pairs)))
+        # 0x01 || left || right for each pair, one bytes object each (zip reuses its tuple).
+        pairs = iter(nodes)
+        nodes = list(map(_digest, map(sha256, map(_join, zip(repeat(b"\x01"), pairs, pairs)))))
         n >>= 1
     frontier.extend(reversed(left_over))
 
@@ -94,7 +96,7 @@ def frontier_root(frontier: Sequence[bytes]) -> bytes:
         return EMPTY_ROOT
     root = frontier[-1]
     for subtree in reversed(frontier[:-1]):
-        root = node_hash(subtree, root)
+        root = sha256(b"\x01" + subtree + root).digest()  # node_hash, without a call
     return root
 
 

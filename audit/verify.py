@@ -37,10 +37,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
-from itertools import repeat
 from json.decoder import JSONDecodeError
 from json.scanner import make_scanner
-from operator import eq, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +62,9 @@ from audit.chain import (
 )
 
 ENTRY_KEYS = frozenset((*HASHED_FIELDS, "hash"))
-HEX = frozenset("0123456789abcdef")
+_HEX_DIGITS = "0123456789abcdef"
+HEX = frozenset(_HEX_DIGITS)
+_CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)
 
 
 class Broken(Exception):
@@ -103,7 +104,8 @@ class Report:
 
 
 def _is_hash(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == 64 and set(value) <= HEX
+    # Nothing is left once the hex digits are stripped from both ends: all are hex digits.
+    return isinstance(value, str) and len(value) == 64 and not value.strip(_HEX_DIGITS)
 
 
 def _is_count(value: Any) -> bool:
@@ -151,7 +153,7 @@ def check_checkpoint(
     cp: Any, key: Ed25519PublicKey, kid: str, name: str = "Kontrollpunkt"
 ) -> dict[str, Any]:
     """A well-formed checkpoint signed by ``key``; raises Broken otherwise."""
-    if not isinstance(cp, dict) or set(cp) != set(CHECKPOINT_FIELDS):
+    if not isinstance(cp, dict) or cp.keys() != _CHECKPOINT_KEYS:
         raise Broken(f"{name} har fel fält.")
     size, previous = cp["tree_size"], cp["previous_size"]
     if not _is_count(size) or size < 1 or not _is_count(previous) or previous >= size:
@@ -362,6 +364,9 @@ _digest = type(sha256()).digest
 _seq, _hash, _prev_hash = itemgetter("seq"), itemgetter("hash"), itemgetter("prev_hash")
 _head_of = itemgetter(slice(None, len(_HEAD)))
 _after_head = itemgetter(slice(len(_HEAD), None))
+_opening_brace = "{".__add__
+_ONLY_DICTS, _ONLY_INTS = {dict}, {int}
+_ONLY_FULL, _ONLY_HASH_LENGTH = {len(ENTRY_KEYS)}, {len(GENESIS_HASH)}
 
 
 def _links_in_layout(
@@ -380,17 +385,20 @@ def _links_in_layout(
         return None
     chunk = entries[start:end]
     lines = texts[start:end]
-    size = end - start
     try:
-        # Each entry is a dict (dict.keys refuses anything else) with exactly the
-        # documented fields.
-        if not all(map(eq, map(dict.keys, chunk), repeat(ENTRY_KEYS))):
+        # Each entry is a dict with exactly the documented fields: each has as many fields
+        # as are documented, and all of them together have no other.
+        if (
+            set(map(type, chunk)) != _ONLY_DICTS
+            or set(map(len, chunk)) != _ONLY_FULL
+            or set().union(*chunk) != ENTRY_KEYS
+        ):
             return None
         seqs = list(map(_seq, chunk))
         hashes = list(map(_hash, chunk))
         prevs = list(map(_prev_hash, chunk))
         if (
-            set(map(type, seqs)) != {int}
+            set(map(type, seqs)) != _ONLY_INTS
             or seqs != list(range(start + 1, end + 1))
             or prevs[0] != prev_hash
             or prevs[1:] != hashes[:-1]
@@ -399,16 +407,14 @@ def _links_in_layout(
         # Every line starts with line_head(its hash): with every hash 64 characters long,
         # the lines' first 75 characters end to end are the heads of the hashes end to end.
         if (
-            set(map(len, hashes)) != {len(GENESIS_HASH)}
+            set(map(len, hashes)) != _ONLY_HASH_LENGTH
             or "".join(map(_head_of, lines))
             != _HEAD_PREFIX + _HEAD_BETWEEN.join(hashes) + _HEAD_SUFFIX
         ):
             return None
-        # "{" and the rest of each line: the bytes its hash covers, encoded in one go. A
-        # line with a line break of its own gives one piece too many.
-        bodies = ("{" + "\n{".join(map(_after_head, lines))).encode().split(b"\n")
-        if len(bodies) != size:
-            return None
+        # "{" and the rest of each line: the bytes its hash covers. (Encoded line by line:
+        # one long string encoded and split again costs more.)
+        bodies = map(str.encode, map(_opening_brace, map(_after_head, lines)))
         digests = list(map(_digest, map(sha256, bodies)))
         if b"".join(digests).hex() != "".join(hashes):  # 64 each, so entry by entry
             return None

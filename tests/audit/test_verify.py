@@ -532,3 +532,90 @@ def test_stretches_of_any_length_give_the_same_verdicts(
     data["entries"][14]["actor"] = mutate(data["entries"][14]["actor"])
     relink(data["entries"], 14)
     refused_at(data, 11)
+
+
+def _own_layout(fields: dict[str, Any]) -> tuple[str, str]:
+    """A line in the writer's layout for ``fields`` (whatever they are): hash, line."""
+    body = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    digest = sha256(body.encode()).hexdigest()
+    return digest, line_head(digest) + body[1:]
+
+
+def _with_fields_changed(pristine_text: str, changes: dict[int, Any]) -> bytes:
+    """The file with the fields of some entries changed and the whole chain mended after
+    them, every line still in the writer's own layout (hash first, then sorted fields),
+    so only the field names can tell."""
+    lines = entry_lines(pristine_text)
+    prev = "0" * 64
+    for index, line in enumerate(lines):
+        fields = json.loads(line)
+        del fields["hash"]
+        fields["prev_hash"] = prev
+        if index + 1 in changes:
+            changes[index + 1](fields)
+        prev, lines[index] = _own_layout(fields)
+    opening = pristine_text[: pristine_text.index('"entries":[\n') + len('"entries":[\n')]
+    return (opening + ",\n".join(lines) + "\n]}\n").encode()
+
+
+def _add(name: str) -> Any:
+    return lambda fields: fields.__setitem__(name, "x")
+
+
+def _drop(name: str) -> Any:
+    return lambda fields: fields.pop(name)
+
+
+def _rename(old: str, new: str) -> Any:
+    return lambda fields: fields.__setitem__(new, fields.pop(old))
+
+
+@pytest.mark.parametrize(
+    ("changes", "position", "named"),
+    [
+        ({23: _add("note")}, 23, "saknas: –; okända: note"),
+        ({23: _drop("detail")}, 23, "saknas: detail; okända: –"),
+        ({23: _rename("actor", "actr")}, 23, "saknas: actor; okända: actr"),
+        # One entry short of a field and another with one too many: together they still
+        # hold each documented field, and fifteen fields between them on average.
+        ({23: _drop("detail"), 24: _add("note")}, 23, "saknas: detail; okända: –"),
+        ({1: _rename("seq", "Seq")}, 1, "saknas: seq; okända: Seq"),
+    ],
+)
+def test_other_field_names_in_the_files_own_layout_are_found_and_named(
+    pristine_text: str, changes: dict[int, Any], position: int, named: str
+) -> None:
+    raw = _with_fields_changed(pristine_text, changes)
+    report = verify_file(raw)
+    assert not report.ok
+    assert report.position == position, report.message
+    assert report.message == f"Post {position} har fel fält ({named}).", report.message
+    # The stretch check alone refuses it, and passes the same file with its names intact.
+    document = read_document(raw, "export.json")
+    entries, texts = document.data["entries"], document.entry_texts
+    assert verifier._links_in_layout(entries, texts, 0, len(entries), "0" * 64) is None
+    intact = read_document(_with_fields_changed(pristine_text, {}), "export.json")
+    digests = verifier._links_in_layout(
+        intact.data["entries"], intact.entry_texts, 0, len(entries), "0" * 64
+    )
+    assert digests is not None
+    assert [d.hex() for d in digests] == [e["hash"] for e in intact.data["entries"]]
+
+
+def test_the_stretch_check_refuses_what_is_not_an_entry_with_the_documented_fields(
+    pristine_text: str,
+) -> None:
+    document = read_document(pristine_text.encode(), "export.json")
+    entries, texts = document.data["entries"], document.entry_texts
+    assert texts is not None
+    size = 12
+    assert verifier._links_in_layout(entries, texts, 0, size, "0" * 64) is not None
+    not_entries: list[Any] = [
+        list(entries[4]),  # the documented names, but not an object
+        {**entries[4], 5: "x"},  # a name that is not text
+        dict(entries[4], note="x"),
+        {k: v for k, v in entries[4].items() if k != "fields"},
+    ]
+    for other in not_entries:
+        changed = [*entries[:4], other, *entries[5:size]]
+        assert verifier._links_in_layout(changed, texts, 0, size, "0" * 64) is None
