@@ -73,8 +73,12 @@ def _run(
     try:
         user = None
         if user_id is not None:
-            user = get_user_model().objects.filter(pk=user_id).first()
-            if user is None or not user.is_active:
+            model = get_user_model()
+            try:
+                user = model.objects.get(pk=user_id)
+            except model.DoesNotExist:
+                raise AccountGone() from None
+            if not user.is_active:
                 raise AccountGone()
             if check_session and not selectors.session_exists(session_key):
                 raise AccountGone()
