@@ -4,10 +4,11 @@ The floor: no Django, no channel layer, no database. It speaks the part of proto
 the benchmark uses (``subscribe``, ``send``; answers ``subscribed``, ``ack`` and
 ``event`` frames of the same shape as Samverka's), numbering each room's events from 1.
 
-    python bench/floor_server.py --port 8765 [--drop-every N]
+    python bench/floor_server.py --port 8765 [--drop-every N] [--hold-every N]
 
-``--drop-every N`` leaves out every N-th event (for the harness's own test: it must see
-the loss).
+For the harness's own tests: ``--drop-every N`` leaves out every N-th event (it must see
+the loss); ``--hold-every N`` sends every N-th event after the next one, or 50 ms late if
+none comes (it must see the disorder, and count nothing lost).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from websockets.exceptions import ConnectionClosed
 members: defaultdict[str, set[ServerConnection]] = defaultdict(set)
 seqs: defaultdict[str, int] = defaultdict(int)
 drop_every = 0
+hold_every = 0
+held: dict[str, str] = {}  # room -> the event held back
+
+
+def _release(room: str) -> None:
+    text = held.pop(room, None)
+    if text is not None:
+        broadcast(members[room], text)
 
 
 def _reply(ws: ServerConnection, frame: dict[str, object]) -> None:
@@ -58,8 +67,15 @@ async def handler(ws: ServerConnection) -> None:
                         "body": frame.get("body"),
                     },
                 }
-                if not (drop_every and seq % drop_every == 0):
-                    broadcast(members[room], json.dumps(event, ensure_ascii=False))
+                text = json.dumps(event, ensure_ascii=False)
+                if drop_every and seq % drop_every == 0:
+                    continue
+                if hold_every and seq % hold_every == 0:
+                    held[room] = text
+                    asyncio.get_running_loop().call_later(0.05, _release, room)
+                    continue
+                broadcast(members[room], text)
+                _release(room)
             elif kind == "ping":
                 _reply(ws, {"type": "pong"})
     except ConnectionClosed:
@@ -80,6 +96,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--drop-every", type=int, default=0)
+    parser.add_argument("--hold-every", type=int, default=0)
     args = parser.parse_args()
-    drop_every = args.drop_every
+    drop_every, hold_every = args.drop_every, args.hold_every
     asyncio.run(main(args.port))

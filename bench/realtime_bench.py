@@ -21,7 +21,9 @@ so a drift in the machine's load touches all of them alike. For each number of s
   member knows exactly which deliveries it should get; after each phase the harness waits
   for the stragglers as long as they keep coming (a pause longer than Samverka's catch-up
   tick, ``--stall``, or ``--drain-cap`` ends the wait). Gaps in a room's sequence numbers
-  are counted too;
+  are counted too, and deliveries that arrive after one with a higher number (out of
+  order: the Redis layer does not keep the order of concurrent group sends; Samverka's
+  protocol does);
 * server CPU per delivery over the throughput window (robust when the machine is shared).
 
     python bench/realtime_bench.py --configs ABCD --sizes 50,200,500 --trials 5 --out FILE
@@ -154,13 +156,15 @@ def _synthetic_rooms(count: int) -> list[str]:
 class FloorServer(Server):
     name = "A"
 
-    def __init__(self, rooms: int, log_dir: Path, drop_every: int = 0) -> None:
+    def __init__(self, rooms: int, log_dir: Path, drop_every: int = 0, hold_every: int = 0) -> None:
         super().__init__()
         self.room_names = _synthetic_rooms(rooms)
         port = free_port()
         command = [PYTHON, str(ROOT / "bench" / "floor_server.py"), "--port", str(port)]
         if drop_every:
             command += ["--drop-every", str(drop_every)]
+        if hold_every:
+            command += ["--hold-every", str(hold_every)]
         self.processes = [
             Process(
                 command,
@@ -271,6 +275,7 @@ class Run:
         self.received = 0
         self.duplicates = 0
         self.gaps = 0
+        self.reordered = 0  # delivered after an event with a higher number
         self.errors: dict[str, int] = {}
         self.latencies: list[float] = []
         self.phase = ""
@@ -360,18 +365,24 @@ class Run:
 
     def _on_event(self, member: Member, frame: dict[str, Any], now: float) -> None:
         seq = int(frame["seq"])
-        if seq <= member.last:
-            return  # a replay of something already held
-        if seq != member.last + 1 and member.subscribed.is_set():
-            self.gaps += 1
-        member.last = seq
         event = frame.get("event") or {}
         body = event.get("body")
-        if event.get("kind") != "message.created" or not isinstance(body, str):
+        key = None
+        ours = isinstance(body, str) and body.startswith(self.prefix)
+        if event.get("kind") == "message.created" and ours:
+            key = int(str(body)[len(self.prefix) :])
+        if seq <= member.last:
+            if key is None or key in member.seen:
+                return  # a replay of something already held
+            # Not held yet: it arrives after an event with a higher number. It is counted
+            # as delivered, and as out of order (a gap was counted when the later came).
+            self.reordered += 1
+        else:
+            if seq != member.last + 1 and member.subscribed.is_set():
+                self.gaps += 1
+            member.last = seq
+        if key is None:
             return
-        if not body.startswith(self.prefix):
-            return
-        key = int(body[len(self.prefix) :])
         if key in member.seen:
             self.duplicates += 1
             return
@@ -563,6 +574,7 @@ async def measure(
         "undelivered_at_close": undelivered,
         "duplicates": run.duplicates,
         "seq_gaps": run.gaps,
+        "out_of_order": run.reordered,
         "errors": run.errors,
         "closed_unexpectedly": run.closed_unexpectedly,
         "connect_retries": run.connect_retries,
@@ -619,6 +631,7 @@ def summarise(all_runs: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "duplicates": sum(r["duplicates"] for r in runs),
         "seq_gaps": sum(r["seq_gaps"] for r in runs),
+        "out_of_order": sum(r["out_of_order"] for r in runs),
         "expected_deliveries": sum(r["expected_deliveries"] for r in runs),
         "errors": errors,
         "closed_unexpectedly": sum(r["closed_unexpectedly"] for r in runs),

@@ -198,6 +198,11 @@ def readme_section(data: dict[str, Any]) -> str:
                         f"{name} at {n} sockets: {f['failed_trials']} of {f['trials']} trials could "
                         f"not connect every socket within {_get(data, 'realtime', 'parameters', 'connect_cap_seconds')} s"
                     )
+                if f.get("out_of_order"):
+                    notes.append(
+                        f"{name} at {n} sockets: {f['out_of_order']} deliveries came after one "
+                        "with a higher number (out of order, not lost)"
+                    )
                 late = f.get("undelivered_at_close", 0) - f.get("lost", 0)
                 if late:
                     notes.append(

@@ -24,9 +24,11 @@ TINY = realtime_bench.Params(
 )
 
 
-async def _run(tmp_path: Path, drop_every: int = 0) -> dict:
+async def _run(tmp_path: Path, drop_every: int = 0, hold_every: int = 0) -> dict:
     with realtime_bench.configurations("", 2, tmp_path, None) as servers:
-        servers.append(realtime_bench.FloorServer(2, tmp_path, drop_every=drop_every))
+        servers.append(
+            realtime_bench.FloorServer(2, tmp_path, drop_every=drop_every, hold_every=hold_every)
+        )
         return await realtime_bench.run_all(servers, TINY, log=lambda line: None)
 
 
@@ -42,7 +44,7 @@ async def test_every_delivery_is_counted_and_the_keys_others_read_are_there(
     assert a8["latency_samples"] == 2 * 20 * 8
     assert a12["latency_samples"] == 2 * (12 * 8 + 8 * 4)
     assert a8["lost"] == a12["lost"] == realtime["lost"] == 0
-    assert a8["duplicates"] == a8["seq_gaps"] == 0 and a8["errors"] == {}
+    assert a8["duplicates"] == a8["seq_gaps"] == a8["out_of_order"] == 0 and a8["errors"] == {}
     assert 0 < a8["p50_ms"] <= a8["p95_ms"] <= a8["p99_ms"] <= a8["max_ms"]
     assert a8["deliveries_per_s"] > 0 and len(a8["deliveries_per_s_per_trial"]) == 2
     assert realtime["parameters"]["order"] == "A × 2"
@@ -68,3 +70,13 @@ async def test_a_server_that_drops_events_is_caught(tmp_path: Path) -> None:
     assert a8["lost"] > 0 and a8["lost"] % 8 == 0
     assert a8["seq_gaps"] > 0
     assert realtime["lost"] == sum(per["lost"] for per in realtime["results"]["A"].values())
+
+
+async def test_a_server_that_delivers_out_of_order_loses_nothing(tmp_path: Path) -> None:
+    realtime = await _run(tmp_path, hold_every=5)
+
+    a8 = realtime["results"]["A"]["8"]
+    # Every fifth event comes after the sixth: late, not lost, and not taken for a replay.
+    assert a8["out_of_order"] > 0 and a8["out_of_order"] % 8 == 0
+    assert a8["seq_gaps"] >= a8["out_of_order"] // 8
+    assert a8["lost"] == realtime["lost"] == 0 and a8["duplicates"] == 0
