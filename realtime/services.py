@@ -165,7 +165,6 @@ def _message_send(*, actor: Any, client_id: uuid.UUID, room: object, body: str) 
     MessageVersion.objects.create(
         message=message, number=1, ciphertext=keys.seal(message, 1, text), author=actor
     )
-    _record(actor, target, "message.sent", {"message": str(message.id)})
     stored = publish_on_commit(
         target.stored,
         events.MessageCreated(
@@ -180,6 +179,8 @@ def _message_send(*, actor: Any, client_id: uuid.UUID, room: object, body: str) 
         client_id=client_id,
         text=text,
     )
+    # Last: the trail's head stays locked until the commit, and every writer waits for it.
+    _record(actor, target, "message.sent", {"message": str(message.id)})
     return Receipt(room=target.wire, seq=stored.seq, message_id=str(message.id), duplicate=False)
 
 
@@ -213,7 +214,6 @@ def _message_edit(
     version = MessageVersion.objects.create(
         message=message, number=number, ciphertext=keys.seal(message, number, text), author=actor
     )
-    _record(actor, target, "message.edited", {"message": str(message.id), "version": number})
     stored = publish_on_commit(
         target.stored,
         events.MessageEdited(
@@ -228,6 +228,7 @@ def _message_edit(
         client_id=client_id,
         text=text,
     )
+    _record(actor, target, "message.edited", {"message": str(message.id), "version": number})
     return Receipt(room=target.wire, seq=stored.seq, message_id=str(message.id), duplicate=False)
 
 
@@ -247,7 +248,6 @@ def _message_delete(
     message.deleted_at = timezone.now()
     message.deleted_by = actor
     message.save(update_fields=["deleted_at", "deleted_by"])
-    _record(actor, target, "message.deleted", {"message": str(message.id)})
     stored = publish_on_commit(
         target.stored,
         events.MessageDeleted(
@@ -260,6 +260,7 @@ def _message_delete(
         actor=actor,
         client_id=client_id,
     )
+    _record(actor, target, "message.deleted", {"message": str(message.id)})
     return Receipt(room=target.wire, seq=stored.seq, message_id=str(message.id), duplicate=False)
 
 
