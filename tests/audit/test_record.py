@@ -91,3 +91,33 @@ def test_the_returned_entry_is_the_row_stored(org: Any, case: Any) -> None:
     assert stored.actor_user_id == officer.pk and stored.case_id == case.pk
     assert stored.recipients == ["Motala kommun", "Region Östergötland"]
     assert stored.hash == entry_hash(entry_dict(stored))
+
+
+@pytest.mark.django_db
+def test_an_entry_names_the_agency_and_unit_the_actor_acts_for(org: Any) -> None:
+    from coordination import services
+    from coordination.models import Role
+
+    officer = org.user("officer")  # a case officer in Barn och unga, Motala socialkontor
+    # A membership added later does not change whom the person acts for by default.
+    services.membership_grant(
+        actor=None, user=officer, unit=org.units["region"], role=Role.FORUM_MEMBER
+    )
+    default = record_atomic(actor=officer, action="test.entry")
+    assert (default.actor_agency, default.actor_unit) == ("Motala socialkontor", "Barn och unga")
+    stored = AuditEvent.objects.get(pk=default.pk)
+    assert (stored.actor_agency, stored.actor_unit) == ("Motala socialkontor", "Barn och unga")
+
+    named = record_atomic(actor=officer, action="test.entry", unit=org.units["region"])
+    assert (named.actor_agency, named.actor_unit) == ("Region Östergötland", "Primärvård")
+
+    nobody = record_atomic(actor=None, action="test.entry")
+    outsider = record_atomic(actor=_no_memberships(), action="test.entry")
+    for entry in (nobody, outsider):
+        assert (entry.actor_agency, entry.actor_unit) == ("", "")
+
+
+def _no_memberships() -> Any:
+    from tests.fixtures import make_user
+
+    return make_user("utan_enhet")
