@@ -203,12 +203,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         since = frame.fields.get("since", 0)
         async with self.lock:
             target = await self._db(lambda user: selectors.room_open(user=user, room=room))
-            sub = Subscription(target=target, cursor=since)
+            sub = Subscription(target=target, cursor=since, levels=Levels.known_from(target))
             self.subs[room] = sub
             # Follow first, then read: nothing committed in between goes unannounced.
             if self.hub is not None:
                 await self.hub.follow(target.stored, self)
             await self._catch_up(sub, first=True)
+            if self.hub is not None:
+                self.hub.read_up_to(target.stored, sub.cursor)
             await self._send({"type": "subscribed", "room": room, "seq": sub.cursor})
             if target.name.kind != "inbox":
                 await self._enter(sub)

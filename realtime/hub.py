@@ -245,6 +245,14 @@ class Hub:
                 return None
         return feed.after(since)
 
+    def read_up_to(self, room: str, seq: int) -> None:
+        """A connection here has just read the room's events up to ``seq`` itself: an empty
+        feed starts there, so that the next event offered is held without a read.
+        """
+        feed = self.feeds.get(room)
+        if feed is not None and feed.floor is None:
+            feed.floor = feed.top = seq
+
     def offer(self, room: str, row: Any, text: str) -> None:
         """A message event this process just committed, with its text: held without
         reading it back when it is the next one the room's feed lacks.

@@ -130,6 +130,15 @@ class Levels:
 
     by_case: dict[uuid.UUID, policy.Level] = field(default_factory=dict)
 
+    @classmethod
+    def known_from(cls, target: RoomTarget) -> Levels:
+        """The level the policy gave when the room was opened, for the room's own case, so
+        that the room's first event does not ask it again for every member."""
+        levels = cls()
+        if target.case is not None and target.case_decision is not None:
+            levels.by_case[target.case.pk] = target.case_decision.level
+        return levels
+
     def missing(self, events: list[StoredEvent]) -> set[uuid.UUID]:
         return {e.case_id for e in events if e.case_id is not None} - self.by_case.keys()
 

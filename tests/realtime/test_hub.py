@@ -40,13 +40,41 @@ async def test_connections_of_one_process_share_one_group_membership_and_one_rea
     assert await _group_members(rooms.group_name(room)) == 1
 
     reads = mock.Mock(wraps=selectors.stored_events)
-    with mock.patch("realtime.hub.selectors.stored_events", reads):
+    # As for an event written by another process: announced, not handed over in memory.
+    with (
+        mock.patch("realtime.hub.selectors.stored_events", reads),
+        mock.patch("realtime.publish._offer", None),
+    ):
         await database_sync_to_async(_send)(people.user("officer"), room, "Möte 14.00.")
         for peer in (colleague, second_tab, officer):
             event = await peer.expect("event", room=room)
             assert event["event"]["body"] == "Möte 14.00."
     # The announced event was read from the database once for all three.
     assert reads.call_count == 1
+
+
+async def test_the_first_event_written_here_reaches_the_room_without_a_read_or_a_policy_question(
+    people: Org, thread_case: Case, peers: Any
+) -> None:
+    room = f"case:{thread_case.id}"
+    officer = await peers(people.user("officer"))
+    colleague = await peers(people.user("colleague"))
+    for peer in (officer, colleague):
+        await peer.subscribe(room)
+    reads = mock.Mock(wraps=selectors.stored_events)
+    asked = mock.Mock(wraps=selectors.Levels.fill)
+    with (
+        mock.patch("realtime.hub.selectors.stored_events", reads),
+        mock.patch.object(selectors.Levels, "fill", asked),
+    ):
+        await database_sync_to_async(_send)(people.user("officer"), room, "Första.")
+        for peer in (colleague, officer):
+            event = await peer.expect("event", room=room)
+            assert event["event"]["body"] == "Första."
+    # Subscribing read the (empty) room and asked the policy: the event written in this
+    # process was handed to the room's feed, and each member's level was already known.
+    assert reads.call_count == 0
+    assert asked.call_count == 0
 
 
 async def test_a_process_leaves_the_group_when_its_last_connection_unsubscribes(
