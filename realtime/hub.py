@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 _FEED_SIZE = 256  # events a feed keeps per room (a connection further behind reads itself)
 _FETCH = 200
+_REJOIN_PER_TICK = 32  # channel-layer groups joined again per tick
 
 
 class HubClosed(Exception):
@@ -159,6 +160,7 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._started: asyncio.Future[None] | None = None
         self._names = itertools.count(1)
+        self._rejoined = 0  # where the next tick's re-joining starts (see _rejoin_now)
         self.closed = False
 
     # -- connections ------------------------------------------------------------------------
@@ -339,11 +341,11 @@ class Hub:
                 logger.warning("realtime tick failed", exc_info=True)
 
     async def _tick(self) -> None:
-        """For every connection here at once: join the groups again (Redis may have lost
+        """For every connection here at once: join groups again (Redis may have lost
         them), keep presence fresh, end connections whose account or session is gone, and
         tell each how far its rooms have come (it catches up what no announcement reached).
         """
-        for group in list(self._joins):
+        for group in self._rejoin_now():
             await layer_call(self.layer, "group_add", group, self.channel)
         listeners = list(self.listeners)
         sessions = {
@@ -369,6 +371,19 @@ class Hub:
             }
             for listener in list(found):
                 listener.deliver(message)
+
+    def _rejoin_now(self) -> list[str]:
+        """The groups to join again at this tick: all of them in turn, a bounded number
+        at a time, so that a tick's layer calls do not grow with the connections (each
+        person here has a group of their own). Until a lost membership is renewed, the
+        tick's catch-up from the database delivers what its announcements would have.
+        """
+        groups = list(self._joins)
+        if len(groups) <= _REJOIN_PER_TICK:
+            return groups
+        start = self._rejoined % len(groups)
+        self._rejoined = start + _REJOIN_PER_TICK
+        return (groups + groups)[start : start + _REJOIN_PER_TICK]
 
     async def _join(self, group: str) -> None:
         if self.layer is None:

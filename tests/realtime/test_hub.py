@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 
 from coordination.models import Case
 from realtime import rooms, selectors, services
-from realtime.hub import Feed, get_hub
+from realtime.hub import Feed, Hub, get_hub
 from realtime.selectors import StoredBatch, StoredEvent
 from tests.fixtures import Org
 
@@ -145,3 +145,16 @@ def test_a_feed_takes_in_older_events_for_a_connection_further_behind() -> None:
     feed.add(StoredBatch([_message(2, "x", case_id)], 11, False), 1)
     assert [e.seq for e in feed.after(1)] == [2]
     assert feed.after(7) == []
+
+
+def test_the_tick_joins_every_group_again_in_turn_a_bounded_number_at_a_time() -> None:
+    hub = Hub(layer=None)
+    groups = [f"realtime.user.{n}" for n in range(70)]
+    for group in groups:
+        hub._joins[group] = mock.Mock()
+    per_tick = [hub._rejoin_now() for _ in range(3)]
+    assert all(len(batch) <= 32 for batch in per_tick)
+    assert {g for batch in per_tick for g in batch} == set(groups)
+    few = Hub(layer=None)
+    few._joins = {"realtime.everyone": mock.Mock()}
+    assert few._rejoin_now() == few._rejoin_now() == ["realtime.everyone"]
