@@ -124,7 +124,17 @@ if REDIS_URL:
             "CONFIG": {
                 # channels_redis blocks up to 5 s on a read; redis-py's own socket timeout
                 # must be longer, or idle receives fail with "Timeout reading".
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+                # redis-py's pool fails a call outright (MaxConnectionsError) once 100 are
+                # in flight; a burst of sends must wait for Redis, not lose announcements.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 10,
+                        "max_connections": int(
+                            os.environ.get("SAMVERKA_REDIS_MAX_CONNECTIONS", "1000")
+                        ),
+                    }
+                ],
                 "capacity": int(os.environ.get("SAMVERKA_CHANNEL_CAPACITY", "1500")),
                 "expiry": int(os.environ.get("SAMVERKA_CHANNEL_EXPIRY", "60")),
             },

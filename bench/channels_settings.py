@@ -21,7 +21,10 @@ LOGGING_CONFIG = None
 def _redis_host(url: str) -> dict[str, object]:
     # As Samverka's settings: longer than the layer's 5-second blocking read.
     timeout = os.environ.get("BENCH_REDIS_SOCKET_TIMEOUT", "") or "10"
-    return {"address": url, "socket_timeout": float(timeout)}
+    # As Samverka's settings: with redis-py's default of 100 connections the 101st
+    # concurrent group send fails (MaxConnectionsError) and its message is lost.
+    connections = int(os.environ.get("SAMVERKA_REDIS_MAX_CONNECTIONS", "1000"))
+    return {"address": url, "socket_timeout": float(timeout), "max_connections": connections}
 
 
 _CAPACITY = int(os.environ.get("SAMVERKA_CHANNEL_CAPACITY", "1500"))

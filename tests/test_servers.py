@@ -39,7 +39,7 @@ async def test_channel_layer_round_trip_through_redis() -> None:
     assert type(layer).__module__.startswith("channels_redis")
     layer_settings: Any = settings.CHANNEL_LAYERS["default"]
     assert layer_settings["CONFIG"]["hosts"] == [
-        {"address": os.environ["REDIS_URL"], "socket_timeout": 10}
+        {"address": os.environ["REDIS_URL"], "socket_timeout": 10, "max_connections": 1000}
     ]
 
     group = f"test-{uuid.uuid4().hex}"
@@ -52,6 +52,22 @@ async def test_channel_layer_round_trip_through_redis() -> None:
         await layer.group_discard(group, channel)
         await layer.close_pools()
     assert message == {"type": "test.message", "text": "hej från Motala"}
+
+
+async def test_a_burst_of_concurrent_group_sends_all_arrive() -> None:
+    # redis-py's pool refuses a call once 100 are in flight, unless told otherwise.
+    layer: Any = get_channel_layer()
+    group = f"test-{uuid.uuid4().hex}"
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    try:
+        sends = [layer.group_send(group, {"type": "test.n", "n": n}) for n in range(250)]
+        await asyncio.gather(*sends)
+        received = [await asyncio.wait_for(layer.receive(channel), timeout=5) for _ in sends]
+    finally:
+        await layer.group_discard(group, channel)
+        await layer.close_pools()
+    assert sorted(m["n"] for m in received) == list(range(250))
 
 
 def _client(server: RedisServer) -> redis.Redis:
