@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -83,6 +84,7 @@ async def measure(stack: FullStack, url: str, repetitions: int) -> dict[str, Any
                         arrivals.setdefault(str(event.get("meeting_id")), []).append(now)
 
     readers = []
+    pauses = _GcPauses()
     try:
         for key in stack.seed["leads"]:
             ws = await connect(
@@ -108,12 +110,19 @@ async def measure(stack: FullStack, url: str, repetitions: int) -> dict[str, Any
                 await asyncio.sleep(0.002)
             got = arrivals.get(meeting_id, [])
             if n == 0:
+                # As a server does after start-up (asgi.py): what is loaded by now lives as
+                # long as the process, and full collections no longer go through it.
+                gc.collect()
+                gc.freeze()
+                gc.callbacks.append(pauses)
                 continue
             missing += len(sockets) - len(got)
             latencies += [(t - start) * 1000.0 for t in got]
             service.append((end - start) * 1000.0)
             await asyncio.sleep(0.05)
     finally:
+        if pauses in gc.callbacks:
+            gc.callbacks.remove(pauses)
         for ws in sockets:
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -130,7 +139,29 @@ async def measure(stack: FullStack, url: str, repetitions: int) -> dict[str, Any
         "max_ms": _round(max(latencies) if latencies else None),
         "service_p50_ms": _round(percentile(service, 50)),
         "service_p99_ms": _round(percentile(service, 99)),
+        # Garbage collections of the oldest generation in this process while measuring
+        # (the service runs here): how many, and the longest.
+        "gc_full_collections": pauses.count,
+        "gc_longest_ms": _round(pauses.longest * 1000.0),
     }
+
+
+class _GcPauses:
+    """A ``gc.callbacks`` entry timing the collections of the oldest generation."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.longest = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.longest = max(self.longest, time.perf_counter() - self._started)
 
 
 def _round(value: float | None) -> float | None:
