@@ -137,14 +137,6 @@ class FullStack:
                 server.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def settle(self) -> None:
-        """VACUUM ANALYZE the database: what autovacuum would do after a run that wrote many
-        rows, done now, so that it does not run in the middle of the next measurement."""
-        import psycopg
-
-        with psycopg.connect(self.database_url, autocommit=True) as connection:
-            connection.execute("VACUUM ANALYZE")
-
     def env(self, *, production: bool = True, **extra: str) -> dict[str, str]:
         """The environment of a process of the full path (Daphne or a service caller)."""
         env = {

@@ -289,7 +289,6 @@ def main() -> int:
         with realtime_bench.configurations("ABCD", rooms, stack.workdir, stack) as servers:
             realtime = asyncio.run(realtime_bench.run_all(servers, params))
         print("Sammankallning …", flush=True)
-        stack.settle()  # the realtime runs wrote tens of thousands of rows
         convening = convening_bench.run(stack, 5 if quick else 20)
 
     data = assemble(
