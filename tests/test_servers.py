@@ -59,7 +59,8 @@ async def test_a_burst_of_concurrent_group_sends_all_arrive() -> None:
     # redis-py's pool refuses a call once 100 are in flight, unless told otherwise.
     # A layer of its own, configured as the project's: what its receives leave behind
     # (locks of this event loop) stays out of the process's shared layer.
-    layer: Any = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    config: Any = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    layer: Any = RedisChannelLayer(**config)
     group = f"test-{uuid.uuid4().hex}"
     channel = await layer.new_channel()
     await layer.group_add(group, channel)
