@@ -63,7 +63,6 @@ from audit.chain import (
 
 ENTRY_KEYS = frozenset((*HASHED_FIELDS, "hash"))
 _HEX_DIGITS = "0123456789abcdef"
-HEX = frozenset(_HEX_DIGITS)
 _CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)
 
 

@@ -366,11 +366,9 @@ class Run:
     def _on_event(self, member: Member, frame: dict[str, Any], now: float) -> None:
         seq = int(frame["seq"])
         event = frame.get("event") or {}
-        body = event.get("body")
-        key = None
-        ours = isinstance(body, str) and body.startswith(self.prefix)
-        if event.get("kind") == "message.created" and ours:
-            key = int(str(body)[len(self.prefix) :])
+        body = str(event.get("body"))
+        ours = event.get("kind") == "message.created" and body.startswith(self.prefix)
+        key = int(body[len(self.prefix) :]) if ours else None  # one of this run's messages
         if seq <= member.last:
             if key is None or key in member.seen:
                 return  # a replay of something already held

@@ -181,9 +181,8 @@ def _standing(user: Any, unit: Unit, case: Case | None) -> tuple[bool, bool]:
     a case, and building it through the ORM costs more than running it.
     """
     db = connections[Membership.objects.db]
-    uuid_value = Unit._meta.pk.get_db_prep_value
-    unit_id = uuid_value(unit.pk, db)
-    case_id = uuid_value(case.pk, db) if case is not None else None
+    unit_id = Unit._meta.pk.get_db_prep_value(unit.pk, db)
+    case_id = Case._meta.pk.get_db_prep_value(case.pk, db) if case is not None else None
     params = [user.pk, unit_id, Role.SECTION_LEAD, unit_id, user.pk]
     params += [user.pk, unit_id, Role.CASE_OFFICER, case_id, user.pk]
     with db.cursor() as cursor:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit import merkle, signing
@@ -75,27 +75,24 @@ def _acting_as(actor: Any, unit: Unit | None) -> tuple[str, str]:
         return "", ""
     # Asked with every entry a person writes: a statement of its own, not built each time.
     with connection.cursor() as cursor:
-        cursor.execute(_acting_as_sql(connection.alias), [actor.pk])
+        cursor.execute(_acting_as_sql(), [actor.pk])
         row = cursor.fetchone()
     return (str(row[0]), str(row[1])) if row is not None else ("", "")
 
 
 @functools.cache
-def _acting_as_sql(alias: str) -> str:
+def _acting_as_sql() -> str:
     from coordination.models import Agency, Membership, Unit
 
-    quote = connections[alias].ops.quote_name
-
-    def column(model: Any, name: str) -> str:
-        return f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(name).column)}"
-
-    member, unit, agency = (quote(m._meta.db_table) for m in (Membership, Unit, Agency))
+    m, u, a = _columns(Membership), _columns(Unit), _columns(Agency)
+    member, unit, agency = (
+        connection.ops.quote_name(model._meta.db_table) for model in (Membership, Unit, Agency)
+    )
     return (
-        f"SELECT {column(Agency, 'name')}, {column(Unit, 'name')} FROM {member} "  # noqa: S608 - names from the models
-        f"JOIN {unit} ON {column(Unit, 'id')} = {column(Membership, 'unit')} "
-        f"JOIN {agency} ON {column(Agency, 'id')} = {column(Unit, 'agency')} "
-        f"WHERE {column(Membership, 'user')} = %s ORDER BY {column(Membership, 'created_at')} "
-        "LIMIT 1"
+        f"SELECT a.{a['name']}, u.{u['name']} FROM {member} m "  # noqa: S608 - names from the models
+        f"JOIN {unit} u ON u.{u['id']} = m.{m['unit']} "
+        f"JOIN {agency} a ON a.{a['id']} = u.{u['agency']} "
+        f"WHERE m.{m['user']} = %s ORDER BY m.{m['created_at']} LIMIT 1"
     )
 
 
@@ -211,8 +208,8 @@ def _entry_fields() -> list[Any]:
     return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 
 
-def _columns(model: type[AuditEvent] | type[AuditHead]) -> dict[str, str]:
-    """Field name -> quoted column name, for the statements below."""
+def _columns(model: type[models.Model]) -> dict[str, str]:
+    """Field name -> quoted column name, for the statements written out here."""
     quote = connection.ops.quote_name
     return {f.name: quote(f.column) for f in model._meta.concrete_fields if f.column}
 

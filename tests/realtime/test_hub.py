@@ -21,6 +21,14 @@ def _send(user: Any, room: str, body: str) -> services.Receipt:
     return services.message_send(actor=user, room=room, client_id=uuid.uuid4(), body=body)
 
 
+async def _in_room(peers: Any, people: Org, room: str, *usernames: str) -> list[Any]:
+    """A connection for each person named (a name twice: two tabs), each subscribed."""
+    connected = [await peers(people.user(name)) for name in usernames]
+    for peer in connected:
+        await peer.subscribe(room)
+    return connected
+
+
 async def _group_members(group: str) -> int:
     layer: Any = get_channel_layer()
     connection = layer.connection(layer.consistent_hash(group))
@@ -31,11 +39,9 @@ async def test_connections_of_one_process_share_one_group_membership_and_one_rea
     people: Org, thread_case: Case, peers: Any
 ) -> None:
     room = f"case:{thread_case.id}"
-    officer = await peers(people.user("officer"))
-    colleague = await peers(people.user("colleague"))
-    second_tab = await peers(people.user("colleague"))
-    for peer in (officer, colleague, second_tab):
-        await peer.subscribe(room)
+    officer, colleague, second_tab = await _in_room(
+        peers, people, room, "officer", "colleague", "colleague"
+    )
     # Three connections follow the room; the layer knows one member, the process.
     assert await _group_members(rooms.group_name(room)) == 1
 
@@ -57,10 +63,7 @@ async def test_the_first_event_written_here_reaches_the_room_without_a_read_or_a
     people: Org, thread_case: Case, peers: Any
 ) -> None:
     room = f"case:{thread_case.id}"
-    officer = await peers(people.user("officer"))
-    colleague = await peers(people.user("colleague"))
-    for peer in (officer, colleague):
-        await peer.subscribe(room)
+    officer, colleague = await _in_room(peers, people, room, "officer", "colleague")
     reads = mock.Mock(wraps=selectors.stored_events)
     asked = mock.Mock(wraps=selectors.Levels.fill)
     with (
@@ -81,10 +84,7 @@ async def test_a_process_leaves_the_group_when_its_last_connection_unsubscribes(
     people: Org, thread_case: Case, peers: Any
 ) -> None:
     room = f"case:{thread_case.id}"
-    officer = await peers(people.user("officer"))
-    colleague = await peers(people.user("colleague"))
-    await officer.subscribe(room)
-    await colleague.subscribe(room)
+    officer, colleague = await _in_room(peers, people, room, "officer", "colleague")
     await officer.send({"type": "unsubscribe", "room": room})
     await officer.expect("unsubscribed")
     assert await _group_members(rooms.group_name(room)) == 1
