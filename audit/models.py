@@ -71,16 +71,28 @@ class AuditHead(models.Model):
     checkpoint_size = models.BigIntegerField(default=0)
     # When the newest checkpoint was signed (or the first entry written, before any).
     checkpoint_at = models.DateTimeField(null=True, blank=True)
+    # The newest checkpoint's digest (audit.chain.checkpoint_digest), which the next one
+    # signs as its previous_hash; empty before the first checkpoint, and on a head last
+    # advanced before checkpoints were chained (then read from the newest checkpoint).
+    checkpoint_hash = models.CharField(max_length=64, blank=True, default="")
 
 
 class Checkpoint(models.Model):
     """A signed tree head: the Merkle root over entries 1..tree_size, signed with Ed25519.
 
-    Append-only like the entries (the database refuses UPDATE, DELETE and TRUNCATE).
+    ``previous_hash`` chains it to the checkpoint before (the digest of that one's signed
+    message, ``audit.chain.checkpoint_digest``); it is empty in checkpoints signed before
+    the chaining (format /1). Append-only like the entries (the database refuses UPDATE,
+    DELETE and TRUNCATE).
     """
 
     tree_size = models.BigIntegerField(_("antal poster"), unique=True)
     previous_size = models.BigIntegerField(_("föregående kontrollpunkts antal poster"))
+    # A default in the database too, so rows inserted without the column (as /1 rows
+    # were) read as /1 checkpoints.
+    previous_hash = models.CharField(
+        _("föregående kontrollpunkts hash"), max_length=64, blank=True, default="", db_default=""
+    )
     root_hash = models.CharField(_("trädets rot"), max_length=64)
     head_hash = models.CharField(_("kedjans senaste hash"), max_length=64)
     at = models.DateTimeField(_("tidpunkt"))

@@ -4,10 +4,23 @@ Runs on an auditor's machine with nothing but the standard library and ``cryptog
 (no Django, no database). Exit status 0: intact, with a summary; 1: broken, naming the
 first broken position; 2: the file could not be read or the command was wrong.
 
-What is checked for an export (``samverka-audit-export/1``):
+What is checked for an export (``samverka-audit-export/2``, and ``/1`` written before):
 
-* every checkpoint is signed (Ed25519) by the export's public key, or by the key given
-  with ``--public-key`` — the key the auditor trusts, obtained separately;
+* every checkpoint is well formed, follows the one before it (``previous_size``, growing
+  sizes, times that never go back), and is signed (Ed25519) by the export's public key,
+  or by the key given with ``--public-key`` — the key the auditor trusts, obtained
+  separately. A /2 checkpoint also signs ``previous_hash``, the SHA-256 of the signed
+  message of the checkpoint before it (``audit.chain.checkpoint_digest``; 64 zeros for
+  the first), so the newest checkpoint's signature covers the whole series: the newest
+  signature is verified, and each older checkpoint's message is hashed and compared with
+  the ``previous_hash`` of the one after it. In a chained series an older checkpoint's
+  own signature is therefore not checked again in an export: the newest signature
+  already covers its content, and a change to it breaks the link. Each checkpoint still
+  carries its own signature, so that it can stand alone, in a proof or saved with
+  ``--save-checkpoint``; there it is checked. A checkpoint no later one links to (one
+  signed before the chaining, /1, followed by another /1 one; every checkpoint of a /1
+  export) is checked by its own signature. A broken link names the changed checkpoint:
+  the one after it is shown unchanged by the signature that covers it;
 * the entries form one chain: entry *k* has löpnummer *k*, points at the hash of entry
   *k-1*, and its hash matches its content. The hash is taken over the entry's bytes as
   they stand in the file (each line of the export is the entry's hash followed by its
@@ -22,8 +35,10 @@ What is checked for an export (``samverka-audit-export/1``):
   verification with ``--save-checkpoint``) are consistent with the export, so an export
   cut back to an older checkpoint is caught.
 
-A proof (``samverka-audit-proof/1``) shows one entry's inclusion in a signed tree, or
-that a newer checkpoint extends an older one, without the whole log.
+A proof (``samverka-audit-proof/2``, and ``/1`` written before) shows one entry's
+inclusion in a signed tree, or that a newer checkpoint extends an older one, without the
+whole log. Its checkpoints stand alone: each is checked by its own signature, over the /1
+or /2 message as its fields say (with a non-empty ``previous_hash``: /2).
 """
 
 from __future__ import annotations
@@ -50,11 +65,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from audit import merkle
 from audit.chain import (
     CHECKPOINT_FIELDS,
+    CHECKPOINT_FIELDS_V1,
     EXPORT_FORMAT,
+    EXPORT_FORMAT_V1,
     GENESIS_HASH,
     HASHED_FIELDS,
     PROOF_FORMAT,
-    checkpoint_message,
+    PROOF_FORMAT_V1,
+    checkpoint_signed_message,
     entry_hash,
     key_id,
     leaf_bytes,
@@ -63,7 +81,9 @@ from audit.chain import (
 
 ENTRY_KEYS = frozenset((*HASHED_FIELDS, "hash"))
 _HEX_DIGITS = "0123456789abcdef"
-_CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)
+_CHECKPOINT_KEYS = frozenset(CHECKPOINT_FIELDS)  # a checkpoint of a /2 export or proof
+_CHECKPOINT_KEYS_V1 = frozenset(CHECKPOINT_FIELDS_V1)  # of a /1 export or proof
+_ANY_CHECKPOINT_KEYS = (_CHECKPOINT_KEYS, _CHECKPOINT_KEYS_V1)  # one saved on its own
 
 
 class Broken(Exception):
@@ -82,6 +102,9 @@ class Report:
     position: int | None = None
     entries: int = 0
     checkpoints: int = 0
+    # Checkpoints whose own signature was verified; in a chained series the newest one's
+    # covers the others (see _check_series).
+    signatures_checked: int = 0
     key_id: str = ""
     newest: dict[str, Any] | None = None
     known_matched: int = 0
@@ -94,6 +117,7 @@ class Report:
             "position": self.position,
             "entries": self.entries,
             "checkpoints": self.checkpoints,
+            "signatures_checked": self.signatures_checked,
             "key_id": self.key_id,
             "newest_checkpoint": self.newest,
         }
@@ -148,11 +172,13 @@ def _key_from_document(doc: Any, trusted: Ed25519PublicKey | None) -> tuple[Ed25
     return key, kid
 
 
-def check_checkpoint(
-    cp: Any, key: Ed25519PublicKey, kid: str, name: str = "Kontrollpunkt"
-) -> dict[str, Any]:
-    """A well-formed checkpoint signed by ``key``; raises Broken otherwise."""
-    if not isinstance(cp, dict) or cp.keys() != _CHECKPOINT_KEYS:
+def _checkpoint_fields(
+    cp: Any, kid: str, name: str, keys: tuple[frozenset[str], ...] = _ANY_CHECKPOINT_KEYS
+) -> str:
+    """Raise Broken unless ``cp`` is a well-formed checkpoint with one of the field sets
+    ``keys`` that names the key ``kid``; its label for messages. The signature is not
+    checked here."""
+    if not isinstance(cp, dict) or cp.keys() not in keys:
         raise Broken(f"{name} har fel fält.")
     size, previous = cp["tree_size"], cp["previous_size"]
     if not _is_count(size) or size < 1 or not _is_count(previous) or previous >= size:
@@ -160,24 +186,153 @@ def check_checkpoint(
     label = f"{name} (poster 1–{size})"
     if not (_is_hash(cp["root_hash"]) and _is_hash(cp["head_hash"])):
         raise Broken(f"{label} har en ogiltig hash.")
+    linked = cp.get("previous_hash", "")
+    if linked != "" and not _is_hash(linked):
+        raise Broken(f"{label} har en ogiltig hash av kontrollpunkten före (previous_hash).")
     if not isinstance(cp["at"], str) or not isinstance(cp["signature"], str):
         raise Broken(f"{label} har en ogiltig tidpunkt eller signatur.")
     if cp["key_id"] != kid:
         raise Broken(
             f"{label} är signerad med en annan nyckel (nyckel-id {cp['key_id']!r}, väntat {kid})."
         )
+    return label
+
+
+def _signature_holds(cp: dict[str, Any], key: Ed25519PublicKey) -> bool:
+    """Whether ``cp``'s own signature covers its signed message (/1 or /2, as its fields say)."""
     try:
-        signature = base64.b64decode(cp["signature"], validate=True)
-        key.verify(
-            signature,
-            checkpoint_message(size, previous, cp["root_hash"], cp["head_hash"], cp["at"]),
-        )
-    except (InvalidSignature, binascii.Error, ValueError) as exc:
-        raise Broken(
-            f"Signaturen på {label[0].lower() + label[1:]} stämmer inte: kontrollpunkten är "
-            "ändrad eller signerad med en annan nyckel."
-        ) from exc
+        key.verify(base64.b64decode(cp["signature"], validate=True), checkpoint_signed_message(cp))
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _bad_signature(label: str) -> Broken:
+    return Broken(
+        f"Signaturen på {_lower_first(label)} stämmer inte: kontrollpunkten är "
+        "ändrad eller signerad med en annan nyckel."
+    )
+
+
+def _lower_first(text: str) -> str:
+    return text[0].lower() + text[1:]
+
+
+def check_checkpoint(
+    cp: Any,
+    key: Ed25519PublicKey,
+    kid: str,
+    name: str = "Kontrollpunkt",
+    keys: tuple[frozenset[str], ...] = _ANY_CHECKPOINT_KEYS,
+) -> dict[str, Any]:
+    """A well-formed checkpoint signed by ``key``; raises Broken otherwise.
+
+    For a checkpoint standing alone (in a proof, or saved from an earlier verification):
+    it is checked with its own signature, over the /1 or /2 message as its fields say.
+    """
+    label = _checkpoint_fields(cp, kid, name, keys)
+    if not _signature_holds(cp, key):
+        raise _bad_signature(label)
     return cp
+
+
+def _check_series(
+    checkpoints: list[Any],
+    key: Ed25519PublicKey,
+    kid: str,
+    keys: tuple[frozenset[str], ...],
+) -> int:
+    """Check an export's checkpoints as one series; the number of signatures verified.
+
+    Raises Broken for the first broken checkpoint in series order. Each must be well
+    formed and follow the one before (``previous_size``, growing sizes, times that never
+    go back). Each must also be authentic, which is shown backwards from the newest: the
+    newest by its signature, and checkpoint *i* by the link from checkpoint *i+1* when
+    that one is authentic, a /2 checkpoint and follows it: the digest of checkpoint *i*'s
+    signed message must then equal the ``previous_hash`` of *i+1*. Only a checkpoint no
+    authentic successor links to (the newest, one followed by a /1 checkpoint, or one
+    whose successor is itself broken) is checked by its own signature.
+    """
+    labels: list[str] = []
+    digests: list[str] = []
+    out_of_line: list[Broken | None] = []  # how each one fails to follow the one before
+    malformed: Broken | None = None
+    for index, cp in enumerate(checkpoints, start=1):
+        try:
+            labels.append(_checkpoint_fields(cp, kid, f"Kontrollpunkt {index}", keys))
+        except Broken as broken:
+            malformed = broken
+            break
+        digests.append(sha256(checkpoint_signed_message(cp)).hexdigest())
+        out_of_line.append(_out_of_line(checkpoints, index, labels[-1]))
+    usable = len(labels)  # the well-formed ones before the first that is not
+
+    # Backwards: which checkpoint's signature shows each one authentic (None: not).
+    anchors: list[int | None] = [None] * usable
+    forged: dict[int, Broken] = {}
+    verified = 0
+    for i in reversed(range(usable)):
+        successor = i + 1
+        anchor = anchors[successor] if successor < usable else None
+        link = checkpoints[successor].get("previous_hash") if anchor is not None else None
+        if anchor is not None and link and out_of_line[successor] is None:
+            if link == digests[i]:
+                anchors[i] = anchor
+            else:
+                forged[i] = _broken_link(labels[i], successor, anchor)
+            continue
+        verified += 1
+        if _signature_holds(checkpoints[i], key):
+            anchors[i] = i
+        else:
+            forged[i] = _bad_signature(labels[i])
+
+    for i in range(usable):  # the first broken one; at one checkpoint, forgery comes first
+        problem = forged.get(i) or out_of_line[i]
+        if problem is not None:
+            raise problem
+    if malformed is not None:
+        raise malformed
+    return verified
+
+
+def _out_of_line(checkpoints: list[Any], index: int, label: str) -> Broken | None:
+    """How checkpoint ``index`` (1-based, well formed like all before it) fails to follow
+    the one before it in the export; None when it follows it."""
+    cp = checkpoints[index - 1]
+    previous = checkpoints[index - 2] if index > 1 else None
+    if previous is not None and cp["tree_size"] <= previous["tree_size"]:
+        return Broken(f"Kontrollpunkt {index} står i fel ordning (eller är en dubblett).")
+    expected = previous["tree_size"] if previous is not None else 0
+    if cp["previous_size"] != expected:
+        return Broken(
+            f"Kontrollpunkt {index} bygger på kontrollpunkten över {cp['previous_size']} "
+            f"poster, men den före i exporten omfattar {expected}: en kontrollpunkt saknas "
+            "eller är tillagd."
+        )
+    if previous is not None and cp["at"] < previous["at"]:
+        return Broken(f"Kontrollpunkt {index} är äldre än kontrollpunkten före den.")
+    if previous is None and cp.get("previous_hash", "") not in ("", GENESIS_HASH):
+        return Broken(
+            f"{label} bygger på en kontrollpunkt före den (previous_hash), men den är "
+            "exportens första: en kontrollpunkt saknas."
+        )
+    return None
+
+
+def _broken_link(label: str, successor: int, anchor: int) -> Broken:
+    """Checkpoint ``label`` does not hash to the ``previous_hash`` of the checkpoint after
+    it (0-based ``successor``), which ``anchor``'s signature shows to be unchanged: so it is
+    this checkpoint that was changed, not that previous_hash."""
+    after = f"kontrollpunkt {successor + 1}"
+    if anchor == successor:
+        why = "dess signatur stämmer"
+    else:
+        why = f"signaturen på kontrollpunkt {anchor + 1} täcker den genom kedjan"
+    return Broken(
+        f"{label} är ändrad: den stämmer inte med hashen som {after} anger för den "
+        f"(previous_hash), och {after} är oförändrad ({why})."
+    )
 
 
 # -- exports --------------------------------------------------------------------------------
@@ -221,31 +376,19 @@ def _verify_export(
     texts: Sequence[str] | None,
     report: Report,
 ) -> None:
-    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise Broken(f"Filen är inte en export i formatet {EXPORT_FORMAT}.")
+    if not isinstance(data, dict) or data.get("format") not in (EXPORT_FORMAT, EXPORT_FORMAT_V1):
+        raise Broken(
+            f"Filen är inte en export i formatet {EXPORT_FORMAT} (eller {EXPORT_FORMAT_V1})."
+        )
     entries, checkpoints = data.get("entries"), data.get("checkpoints")
     if not isinstance(entries, list) or not isinstance(checkpoints, list):
         raise Broken("Exporten saknar poster eller kontrollpunkter.")
     key, kid = _key_from_document(data.get("public_key"), trusted_key)
     report.key_id = kid
 
-    signed: dict[int, dict[str, Any]] = {}
-    previous: dict[str, Any] | None = None
-    for index, cp in enumerate(checkpoints, start=1):
-        check_checkpoint(cp, key, kid, f"Kontrollpunkt {index}")
-        if previous is not None and cp["tree_size"] <= previous["tree_size"]:
-            raise Broken(f"Kontrollpunkt {index} står i fel ordning (eller är en dubblett).")
-        expected = previous["tree_size"] if previous is not None else 0
-        if cp["previous_size"] != expected:
-            raise Broken(
-                f"Kontrollpunkt {index} bygger på kontrollpunkten över {cp['previous_size']} "
-                f"poster, men den före i exporten omfattar {expected}: en kontrollpunkt saknas "
-                "eller är tillagd."
-            )
-        if previous is not None and cp["at"] < previous["at"]:
-            raise Broken(f"Kontrollpunkt {index} är äldre än kontrollpunkten före den.")
-        signed[cp["tree_size"]] = cp
-        previous = cp
+    keys = (_CHECKPOINT_KEYS,) if data["format"] == EXPORT_FORMAT else (_CHECKPOINT_KEYS_V1,)
+    report.signatures_checked = _check_series(checkpoints, key, kid, keys)
+    signed: dict[int, dict[str, Any]] = {cp["tree_size"]: cp for cp in checkpoints}
     known: dict[int, dict[str, Any]] = {}
     for index, cp in enumerate(known_checkpoints, start=1):
         check_checkpoint(cp, key, kid, f"Sparad kontrollpunkt {index}")
@@ -572,7 +715,7 @@ def _export_summary(report: Report) -> list[str]:
         )
     else:
         lines.append("  Poster:            inga")
-    lines.append(f"  Kontrollpunkter:   {report.checkpoints}, alla signerade (Ed25519)")
+    lines.append(f"  Kontrollpunkter:   {_checkpoints_summary(report)}")
     lines.append(f"  Nyckel-id:         {report.key_id}")
     if report.newest:
         lines.append(
@@ -585,20 +728,41 @@ def _export_summary(report: Report) -> list[str]:
     return lines
 
 
+def _checkpoints_summary(report: Report) -> str:
+    count, own = report.checkpoints, report.signatures_checked
+    if count == 0:
+        return "inga"
+    if own == count:
+        return f"{count}, var och en med kontrollerad signatur (Ed25519)"
+    if own == 1:
+        return f"{count}, kedjade: den senastes signatur (Ed25519) täcker alla genom kedjan"
+    return (
+        f"{count}: {own} med kontrollerad signatur (Ed25519), övriga {count - own} "
+        "täckta genom kedjan av en senare kontrollpunkts signatur"
+    )
+
+
 # -- proofs ---------------------------------------------------------------------------------
+
+
+_PROOF_FORMATS = (PROOF_FORMAT, PROOF_FORMAT_V1)
 
 
 def verify_proof(data: Any, *, trusted_key: Ed25519PublicKey | None = None) -> Report:
     report = Report(ok=False, message="")
     try:
-        if not isinstance(data, dict) or data.get("format") != PROOF_FORMAT:
-            raise Broken(f"Filen är inte ett bevis i formatet {PROOF_FORMAT}.")
+        if not isinstance(data, dict) or data.get("format") not in _PROOF_FORMATS:
+            raise Broken(
+                f"Filen är inte ett bevis i formatet {PROOF_FORMAT} (eller {PROOF_FORMAT_V1})."
+            )
         key, kid = _key_from_document(data.get("public_key"), trusted_key)
         report.key_id = kid
+        # A proof's checkpoints stand alone: each is checked with its own signature.
+        keys = (_CHECKPOINT_KEYS,) if data["format"] == PROOF_FORMAT else (_CHECKPOINT_KEYS_V1,)
         if data.get("kind") == "inclusion":
-            _verify_inclusion(data, key, kid, report)
+            _verify_inclusion(data, key, kid, keys, report)
         elif data.get("kind") == "consistency":
-            _verify_consistency(data, key, kid, report)
+            _verify_consistency(data, key, kid, keys, report)
         else:
             raise Broken("Okänt slag av bevis.")
     except Broken as broken:
@@ -618,9 +782,13 @@ def _hashes(values: Any, what: str) -> list[bytes]:
 
 
 def _verify_inclusion(
-    data: dict[str, Any], key: Ed25519PublicKey, kid: str, report: Report
+    data: dict[str, Any],
+    key: Ed25519PublicKey,
+    kid: str,
+    keys: tuple[frozenset[str], ...],
+    report: Report,
 ) -> None:
-    cp = check_checkpoint(data.get("checkpoint"), key, kid)
+    cp = check_checkpoint(data.get("checkpoint"), key, kid, keys=keys)
     entry = data.get("entry")
     if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS or not _is_count(entry["seq"]):
         raise Broken("Beviset innehåller ingen giltig loggpost.")
@@ -655,10 +823,14 @@ def _verify_inclusion(
 
 
 def _verify_consistency(
-    data: dict[str, Any], key: Ed25519PublicKey, kid: str, report: Report
+    data: dict[str, Any],
+    key: Ed25519PublicKey,
+    kid: str,
+    keys: tuple[frozenset[str], ...],
+    report: Report,
 ) -> None:
-    old = check_checkpoint(data.get("old"), key, kid, "Den äldre kontrollpunkten")
-    new = check_checkpoint(data.get("new"), key, kid, "Den nyare kontrollpunkten")
+    old = check_checkpoint(data.get("old"), key, kid, "Den äldre kontrollpunkten", keys)
+    new = check_checkpoint(data.get("new"), key, kid, "Den nyare kontrollpunkten", keys)
     proof = _hashes(data.get("proof"), "Beviset")
     consistent = merkle.verify_consistency(
         old["tree_size"],
@@ -852,7 +1024,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = Report(ok=False, message=broken.message)
     else:
         data = document.data
-        if isinstance(data, dict) and data.get("format") == PROOF_FORMAT:
+        if isinstance(data, dict) and data.get("format") in _PROOF_FORMATS:
             report = verify_proof(data, trusted_key=trusted)
         else:
             report = verify_export(

@@ -97,14 +97,16 @@ def _typical_entry_bytes(document: Any) -> bytes:
 def primitive_rates() -> dict[str, float]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from audit.chain import canonical, entry_hash
+    from audit.chain import canonical, checkpoint_message, entry_hash
     from audit.merkle import leaf_hash, node_hash
 
     entry = _sample_entry()
     data = canonical(entry)
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
-    message = b"samverka-audit-checkpoint/1\n100\n0\n" + b"a" * 64 + b"\n" + b"b" * 64 + b"\n"
+    message = checkpoint_message(
+        200, 100, "a" * 64, "b" * 64, "2026-11-30T14:05:09.123456+00:00", "c" * 64
+    )
     signature = key.sign(message)
     digest = hashlib.sha256(b"x").digest()
     return {
@@ -179,24 +181,27 @@ def required_crypto_seconds(document: Any) -> float:
     """The cryptography verification cannot skip, and nothing else, over ``document``.
 
     Per entry SHA-256 of its canonical bytes, its Merkle leaf and the tree's inner nodes;
-    per checkpoint one Ed25519 verification. Whatever the verifier does beyond this is its
-    overhead.
+    per checkpoint SHA-256 of its signed message (the digest the next checkpoint's
+    previous_hash is compared with); and Ed25519 for each checkpoint that no later one
+    links to: the newest, and one followed by a /1 checkpoint (no previous_hash), which
+    in an export from before the chaining is every one. Whatever the verifier does beyond
+    this is its overhead.
     """
     import base64
 
-    from audit.chain import canonical, checkpoint_message
+    from audit.chain import canonical, checkpoint_signed_message
     from audit.verify import load_public_key
 
     bodies = [canonical(entry) for entry in document.data["entries"]]
     key, _kid = load_public_key(document.data["public_key"]["pem"])
+    checkpoints = document.data["checkpoints"]
+    messages = [checkpoint_signed_message(cp) for cp in checkpoints]
     signed = [
-        (
-            base64.b64decode(cp["signature"]),
-            checkpoint_message(
-                cp["tree_size"], cp["previous_size"], cp["root_hash"], cp["head_hash"], cp["at"]
-            ),
+        (base64.b64decode(cp["signature"]), message)
+        for cp, following, message in zip(
+            checkpoints, [*checkpoints[1:], None], messages, strict=True
         )
-        for cp in document.data["checkpoints"]
+        if following is None or not following.get("previous_hash")
     ]
     sha256 = hashlib.sha256
 
@@ -208,6 +213,8 @@ def required_crypto_seconds(document: Any) -> float:
                 node = sha256(b"\x01" + frontier.pop() + node).digest()
                 size >>= 1
             frontier.append(node)
+        for message in messages:
+            sha256(message).digest()
         for signature, message in signed:
             key.verify(signature, message)
 
@@ -249,6 +256,8 @@ def export_and_verify(tmp: Path) -> dict[str, Any]:
     return {
         "entries": summary.entries,
         "checkpoints": Checkpoint.objects.count(),
+        # Ed25519 verifications verify_export made (chained: the newest checkpoint's).
+        "signatures_checked": report.signatures_checked,
         "file_bytes": path.stat().st_size,
         "export_entries_per_s": summary.entries / export_seconds,
         "verify_entries_per_s": summary.entries / verify_seconds,

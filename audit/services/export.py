@@ -1,14 +1,18 @@
 """What an auditor takes away: the full export, and proofs about single entries or checkpoints.
 
-The export format (``samverka-audit-export/1``) is one JSON object::
+The export format (``samverka-audit-export/2``) is one JSON object::
 
-    {"format": "samverka-audit-export/1",
+    {"format": "samverka-audit-export/2",
      "exported_at": "<UTC time>",
      "tree_size": <entries in the export>,
      "public_key": {"algorithm": "Ed25519", "key_id": "<16 hex>", "pem": "<PEM>"},
-     "checkpoints": [{"tree_size", "previous_size", "root_hash", "head_hash", "at", "key_id",
-                      "signature"}, ...],
+     "checkpoints": [{"tree_size", "previous_size", "previous_hash", "root_hash",
+                      "head_hash", "at", "key_id", "signature"}, ...],
      "entries": [<audit.services.entry_dict>, ...]}
+
+A checkpoint's ``previous_hash`` is ``audit.chain.checkpoint_digest`` of the one before it
+(64 zeros for the first), or empty in a checkpoint signed before checkpoints were chained;
+/1 exports, written before, have no such field.
 
 It is written one entry a line so that millions of entries never sit in memory at once.
 Each line is ``audit.chain.export_line``: the entry's hash first, then its canonical bytes,

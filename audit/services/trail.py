@@ -7,6 +7,7 @@ import functools
 import json
 import uuid
 from collections.abc import Iterable
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -14,7 +15,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit import merkle, signing
-from audit.chain import checkpoint_message, entry_hash, leaf_bytes
+from audit.chain import (
+    GENESIS_HASH,
+    checkpoint_digest,
+    checkpoint_signed_message,
+    entry_hash,
+    leaf_bytes,
+)
 from audit.context import current_request_id
 from audit.models import AuditEvent, AuditHead, Checkpoint
 
@@ -54,10 +61,11 @@ def entry_dict(event: AuditEvent) -> dict[str, Any]:
 
 
 def checkpoint_dict(checkpoint: Checkpoint) -> dict[str, Any]:
-    """The checkpoint as signed and exported."""
+    """The checkpoint as signed and exported (``previous_hash`` empty in a /1 checkpoint)."""
     return {
         "tree_size": checkpoint.tree_size,
         "previous_size": checkpoint.previous_size,
+        "previous_hash": checkpoint.previous_hash,
         "root_hash": checkpoint.root_hash,
         "head_hash": checkpoint.head_hash,
         "at": format_time(checkpoint.at),
@@ -152,7 +160,7 @@ def record(
         changed.append("checkpoint_at")
     if _checkpoint_due(head, event.at):
         _sign_head(head, event.at)
-        changed += ["checkpoint_size", "checkpoint_at"]
+        changed += ["checkpoint_size", "checkpoint_at", "checkpoint_hash"]
     _append(event, head, list(dict.fromkeys(changed)))
     return event
 
@@ -163,7 +171,15 @@ def record(
 # per-query work). The rows written are the same as through the ORM; the trail's table is
 # only ever inserted into, as its triggers and grants demand.
 
-_HEAD_FIELDS = ("id", "seq", "hash", "frontier", "checkpoint_size", "checkpoint_at")
+_HEAD_FIELDS = (
+    "id",
+    "seq",
+    "hash",
+    "frontier",
+    "checkpoint_size",
+    "checkpoint_at",
+    "checkpoint_hash",
+)
 
 
 def _locked_head() -> AuditHead:
@@ -292,23 +308,41 @@ def _checkpoint_due(head: AuditHead, now: dt.datetime) -> bool:
 
 
 def _sign_head(head: AuditHead, now: dt.datetime) -> Checkpoint:
-    root = merkle.frontier_root(_frontier(head)).hex()
-    previous = head.checkpoint_size
-    signature = signing.sign(
-        checkpoint_message(head.seq, previous, root, head.hash, format_time(now))
-    )
-    checkpoint = Checkpoint.objects.create(
+    """Sign the head as a /2 checkpoint chained to the newest one, and advance the head.
+
+    Runs under the head's lock, which also orders the checkpoints: the one before is the
+    newest, and its digest is on the head (``checkpoint_hash``), so signing reads nothing.
+    """
+    checkpoint = Checkpoint(
         tree_size=head.seq,
-        previous_size=previous,
-        root_hash=root,
+        previous_size=head.checkpoint_size,
+        previous_hash=_previous_checkpoint_hash(head),
+        root_hash=merkle.frontier_root(_frontier(head)).hex(),
         head_hash=head.hash,
         at=now,
         key_id=signing.current_key_id(),
-        signature=signature,
     )
+    # Signed as exported: the message is built from the very dict an export will hold.
+    message = checkpoint_signed_message(checkpoint_dict(checkpoint))
+    checkpoint.signature = signing.sign(message)
+    checkpoint.save(force_insert=True)
     head.checkpoint_size = head.seq
     head.checkpoint_at = now
+    head.checkpoint_hash = sha256(message).hexdigest()
     return checkpoint
+
+
+def _previous_checkpoint_hash(head: AuditHead) -> str:
+    """What the next checkpoint signs as ``previous_hash``: the newest one's digest.
+
+    The head holds it once a /2 checkpoint has been signed. A head without it has either
+    no checkpoint before it (GENESIS_HASH), or only checkpoints signed before they were
+    chained: the first /2 checkpoint then links to the newest of those.
+    """
+    if head.checkpoint_hash:
+        return head.checkpoint_hash
+    newest = Checkpoint.objects.order_by("-tree_size").first()
+    return checkpoint_digest(checkpoint_dict(newest)) if newest is not None else GENESIS_HASH
 
 
 @transaction.atomic
@@ -324,7 +358,7 @@ def checkpoint_create() -> Checkpoint | None:
     if head.checkpoint_size == head.seq:
         return Checkpoint.objects.get(tree_size=head.seq)
     checkpoint = _sign_head(head, timezone.now())
-    head.save(update_fields=["checkpoint_size", "checkpoint_at"])
+    head.save(update_fields=["checkpoint_size", "checkpoint_at", "checkpoint_hash"])
     return checkpoint
 
 

@@ -10,10 +10,23 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
 
-from audit.chain import checkpoint_message, entry_hash, export_line, key_id
+from audit import merkle, signing
+from audit.chain import (
+    EXPORT_FORMAT_V1,
+    GENESIS_HASH,
+    checkpoint_digest,
+    checkpoint_message,
+    checkpoint_signed_message,
+    entry_hash,
+    export_line,
+    key_id,
+    leaf_bytes,
+)
+from audit.models import AuditEvent, AuditHead, Checkpoint
 from audit.services.export import export_write
-from audit.services.trail import record_atomic
+from audit.services.trail import format_time, record_atomic
 from audit.verify import ENTRY_KEYS, Broken, Report, read_document, verify_export
 
 
@@ -31,6 +44,30 @@ def populate(org: Any, case: Any, count: int) -> None:
             fields=["name", "personnummer"] if n % 5 == 0 else [],
             detail={"n": n, "text": "åäö ✓", "flagged": n % 7 == 0, "nested": {"k": [1, 2.5]}},
         )
+
+
+def legacy_checkpoint() -> Checkpoint:
+    """Sign the head as the server did before checkpoints were chained: a /1 checkpoint
+    (the /1 message, no previous_hash), the head left without a checkpoint_hash."""
+    head = AuditHead.objects.get()
+    hashes = AuditEvent.objects.filter(seq__lte=head.seq).order_by("seq").values_list("hash")
+    root = merkle.tree_root([merkle.leaf_hash(leaf_bytes(h)) for (h,) in hashes]).hex()
+    at = timezone.now()
+    message = checkpoint_message(head.seq, head.checkpoint_size, root, head.hash, format_time(at))
+    assert message.startswith(b"samverka-audit-checkpoint/1\n")
+    checkpoint = Checkpoint.objects.create(
+        tree_size=head.seq,
+        previous_size=head.checkpoint_size,
+        root_hash=root,
+        head_hash=head.hash,
+        at=at,
+        key_id=signing.current_key_id(),
+        signature=signing.sign(message),
+    )
+    AuditHead.objects.filter(pk=head.pk).update(
+        checkpoint_size=head.seq, checkpoint_at=at, checkpoint_hash=""
+    )
+    return checkpoint
 
 
 def export_text() -> str:
@@ -136,12 +173,34 @@ def public_document(key: Ed25519PrivateKey) -> dict[str, str]:
 def sign_checkpoint(
     checkpoint: dict[str, Any], key: Ed25519PrivateKey, *, claim_key_id: str | None = None
 ) -> None:
-    message = checkpoint_message(
-        checkpoint["tree_size"],
-        checkpoint["previous_size"],
-        checkpoint["root_hash"],
-        checkpoint["head_hash"],
-        checkpoint["at"],
-    )
+    """(Re-)sign ``checkpoint`` with ``key``: its /2 message when it has a previous_hash,
+    its /1 message otherwise."""
+    message = checkpoint_signed_message(checkpoint)
     checkpoint["signature"] = base64.b64encode(key.sign(message)).decode()
     checkpoint["key_id"] = claim_key_id or public_document(key)["key_id"]
+
+
+def sign_series(
+    checkpoints: list[dict[str, Any]], key: Ed25519PrivateKey, *, first: str = GENESIS_HASH
+) -> None:
+    """Chain and sign every checkpoint again, as a forger holding ``key`` would: each /2
+    checkpoint's previous_hash made the digest of the one before (``first`` for the
+    first), then signed."""
+    before = first
+    for checkpoint in checkpoints:
+        if checkpoint.get("previous_hash"):
+            checkpoint["previous_hash"] = before
+        sign_checkpoint(checkpoint, key)
+        before = checkpoint_digest(checkpoint)
+
+
+def as_v1_export(data: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """``data`` as a /1 export, written before checkpoints were chained: no previous_hash,
+    each checkpoint signed on its own (/1 message) with ``key``, whose public key it holds."""
+    old = clone(data)
+    old["format"] = EXPORT_FORMAT_V1
+    old["public_key"] = public_document(key)
+    for checkpoint in old["checkpoints"]:
+        del checkpoint["previous_hash"]
+        sign_checkpoint(checkpoint, key)
+    return old

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 
 from audit.database import grant_statements
@@ -88,6 +89,35 @@ def test_only_a_replication_session_of_a_superuser_passes_the_triggers(trail: No
         assert cursor.fetchone() == (0,)
         transaction.set_rollback(True)
     assert Checkpoint.objects.count() == 1
+
+
+def test_the_chained_checkpoints_migration_passes_the_triggers_and_changes_no_row(
+    trail: None,
+) -> None:
+    # Migration 0004 adds a column to a table whose triggers refuse every UPDATE: on a
+    # table that holds checkpoints it must go through and leave them as they were, as /1
+    # checkpoints with an empty previous_hash; rows inserted without the column get it.
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audit", "0003_append_only_triggers")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_checkpoint (tree_size, previous_size, root_hash, head_hash, at,"
+            " key_id, signature) VALUES (99, 3, 'r', 'h', now(), 'k', 's')"
+        )
+        cursor.execute("SELECT tree_size, signature FROM audit_checkpoint ORDER BY tree_size")
+        before = cursor.fetchall()
+    executor.loader.build_graph()
+    executor.migrate([("audit", "0004_chained_checkpoints")])
+    rows = Checkpoint.objects.order_by("tree_size").values_list("tree_size", "signature")
+    assert list(rows) == before and len(before) == 2
+    assert set(Checkpoint.objects.values_list("previous_hash", flat=True)) == {""}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_checkpoint (tree_size, previous_size, root_hash, head_hash, at,"
+            " key_id, signature) VALUES (100, 99, 'r', 'h', now(), 'k', 's')"
+        )
+    assert Checkpoint.objects.get(tree_size=100).previous_hash == ""
+    assert REFUSED in refused("UPDATE audit_checkpoint SET previous_hash = 'x'")
 
 
 @pytest.fixture

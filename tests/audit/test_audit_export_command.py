@@ -62,6 +62,7 @@ def test_an_intact_export_verifies_with_a_swedish_summary_without_django(
     count = AuditEvent.objects.count()
     assert "Granskningsloggen är oförändrad." in result.stdout
     assert f"1–{count} ({count} st.)" in result.stdout
+    assert "den senastes signatur (Ed25519) täcker alla genom kedjan" in result.stdout
     assert signing.current_key_id() in result.stdout
     assert "--public-key" in result.stdout  # reminds the auditor to pin the key
     assert result.stderr == ""

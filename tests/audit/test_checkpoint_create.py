@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import io
 import threading
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -19,11 +20,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from audit import merkle, signing
-from audit.chain import checkpoint_message, key_id, leaf_bytes
+from audit.chain import GENESIS_HASH, checkpoint_digest, checkpoint_message, key_id, leaf_bytes
 from audit.models import AuditEvent, AuditHead, Checkpoint
 from audit.services import checkpoint_create, record_atomic
+from audit.services.trail import checkpoint_dict
 from audit.verify import verify_export
-from tests.audit.exports import export_now
+from tests.audit.exports import export_now, legacy_checkpoint
 
 
 def every(n: int, seconds: int = 0) -> Any:
@@ -59,7 +61,9 @@ def assert_genuine(cp: Checkpoint) -> None:
         cp.root_hash,
         cp.head_hash,
         cp.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        cp.previous_hash,
     )
+    assert message.startswith(b"samverka-audit-checkpoint/2\n")
     server_public_key().verify(base64.b64decode(cp.signature), message)  # raises if forged
 
 
@@ -73,6 +77,52 @@ def test_a_checkpoint_is_signed_every_n_entries() -> None:
         assert_genuine(cp)
     head = AuditHead.objects.get()
     assert (head.seq, head.checkpoint_size) == (12, 10)
+
+
+def digest(cp: Checkpoint) -> str:
+    return checkpoint_digest(checkpoint_dict(cp))
+
+
+@pytest.mark.django_db
+def test_each_checkpoint_signs_the_digest_of_the_one_before() -> None:
+    with every(5):
+        write(13)
+        made = checkpoint_create()  # the timer's way signs and chains the same
+        write(5, start=13)
+    checkpoints = list(Checkpoint.objects.order_by("tree_size"))
+    assert [c.tree_size for c in checkpoints] == [5, 10, 13, 18]
+    assert made is not None and made.pk == checkpoints[2].pk
+    assert checkpoints[0].previous_hash == GENESIS_HASH
+    for before, after in pairwise(checkpoints):
+        assert after.previous_hash == digest(before)
+    for cp in checkpoints:
+        assert_genuine(cp)  # over the /2 message, previous_hash included
+        assert checkpoint_dict(cp)["previous_hash"] == cp.previous_hash
+    # The head keeps the newest digest, so the next checkpoint is signed without a read.
+    assert AuditHead.objects.get().checkpoint_hash == digest(checkpoints[-1])
+
+
+@pytest.mark.django_db
+def test_the_first_chained_checkpoint_after_legacy_ones_links_to_the_newest_of_them() -> None:
+    # A server upgraded with /1 checkpoints in its trail, the head without a digest.
+    with every(0):
+        write(4)
+        legacy_checkpoint()
+        write(3, start=4)
+        newest_legacy = legacy_checkpoint()
+    assert AuditHead.objects.get().checkpoint_hash == ""
+    assert checkpoint_dict(newest_legacy)["previous_hash"] == ""
+    with every(5):
+        write(5, start=7)
+    first = Checkpoint.objects.get(tree_size=12)
+    assert (first.previous_size, first.previous_hash) == (7, digest(newest_legacy))
+    assert_genuine(first)
+    assert AuditHead.objects.get().checkpoint_hash == digest(first)
+    # The export verifies: the legacy checkpoint followed by another /1 one by its own
+    # signature, everything after that through the chain from the newest signature.
+    report = verify_export(export_now())
+    assert report.ok, report.message
+    assert (report.checkpoints, report.signatures_checked) == (4, 2)
 
 
 @pytest.mark.django_db

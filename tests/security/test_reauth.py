@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from audit.chain import EXPORT_FORMAT
 from audit.models import AuditEvent
 from consent import policy
 from coordination import services, vault
@@ -182,7 +183,7 @@ def test_audit_export_download_needs_the_widest_role_and_reauthentication(
     assert "attachment" in response["Content-Disposition"]
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     export = json.loads(body)
-    assert export["format"] == "samverka-audit-export/1"
+    assert export["format"] == EXPORT_FORMAT
     assert export["entries"][-1]["action"] == "audit.exported"
     path = tmp_path / "export.json"
     path.write_bytes(body)
