@@ -40,6 +40,7 @@ from realtime import rooms, selectors, services
 from realtime.frames import Frame, FrameError, TokenBucket, parse, rate_limited, setting
 from realtime.hub import Hub, HubClosed, get_hub, in_db_thread, layer_call
 from realtime.selectors import Levels, RoomTarget
+from realtime.statements import PrimaryKeyRead
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ class Subscription:
     people: list[dict[str, Any]] | None = None  # the presence last sent
 
 
+# Read again for every frame and delivery: a disabled account stops at once.
+_PERSON = PrimaryKeyRead(lambda: get_user_model().objects.all())
+
+
 def _run(
     user_id: int | None,
     session_key: str | None,
@@ -73,10 +78,9 @@ def _run(
     try:
         user = None
         if user_id is not None:
-            model = get_user_model()
             try:
-                user = model.objects.get(pk=user_id)
-            except model.DoesNotExist:
+                user = _PERSON.get(user_id)
+            except get_user_model().DoesNotExist:
                 raise AccountGone() from None
             if not user.is_active:
                 raise AccountGone()

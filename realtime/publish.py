@@ -28,7 +28,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 
-from realtime import rooms
+from realtime import rooms, statements
 from realtime.events import Event
 from realtime.models import RoomEvent, RoomSequence
 
@@ -71,7 +71,7 @@ def append_event(
     payload = {"kind": event.kind, "views": views} if views is not None else event.payload()
     # Inside the caller's transaction no savepoint is needed: a failure here fails it whole.
     with transaction.atomic(savepoint=False):
-        return RoomEvent.objects.create(
+        stored = RoomEvent(
             room=room,
             seq=_next_seq(room),
             kind=event.kind,
@@ -80,6 +80,8 @@ def append_event(
             actor=actor if actor is not None and actor.is_authenticated else None,
             client_id=client_id,
         )
+        statements.insert(stored)
+        return stored
 
 
 async def _group_send(group: str, message: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from realtime import rooms
 from realtime.events import MESSAGE_KINDS
 from realtime.keys import KeyRing
 from realtime.models import Message, MessageVersion, Presence, RoomEvent, RoomSequence
+from realtime.statements import PrimaryKeyRead
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,13 @@ class RoomTarget:
         return policy.Context.NOTIFICATION if self.name.kind == "inbox" else policy.Context.MESSAGE
 
 
+# Read for every message written: composed once (realtime.statements).
+_CASE = PrimaryKeyRead(lambda: Case.objects.select_related("owning_unit__agency"))
+_MEETING = PrimaryKeyRead(
+    lambda: Meeting.objects.select_related("forum", "case__owning_unit__agency")
+)
+
+
 def room_target(*, user: Any, room: object) -> RoomTarget:
     """The room ``room`` names, if ``user`` may open it; otherwise ``NotFound``."""
     user_id = user.pk if user is not None and user.is_authenticated else 0
@@ -80,8 +88,8 @@ def room_target(*, user: Any, room: object) -> RoomTarget:
         return RoomTarget(name)
     object_id = str(name.object_id)
     if name.kind == "case":
-        try:  # get, not filter().first(): no ordering to build, on every message
-            case = Case.objects.select_related("owning_unit__agency").get(pk=object_id)
+        try:
+            case = _CASE.get(object_id)
         except Case.DoesNotExist:
             raise NotFound() from None
         decision = policy.case_room_access(user, case)
@@ -89,9 +97,7 @@ def room_target(*, user: Any, room: object) -> RoomTarget:
             raise NotFound()
         return RoomTarget(name, case=case, case_decision=decision)
     try:
-        meeting = Meeting.objects.select_related("forum", "case__owning_unit__agency").get(
-            pk=object_id
-        )
+        meeting = _MEETING.get(object_id)
     except Meeting.DoesNotExist:
         raise NotFound() from None
     if not policy.may_join_meeting(user, meeting):

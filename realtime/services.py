@@ -23,7 +23,7 @@ from coordination import identity
 from coordination.errors import CaseErasedError, DomainError, NotFound
 from coordination.models import MeetingStatus, Presentation, PresentationMode
 from coordination.services.consultation import check_anonymised_text
-from realtime import events, keys, rooms
+from realtime import events, keys, rooms, statements
 from realtime.errors import (
     EmptyMessage,
     IdentifyingText,
@@ -161,9 +161,11 @@ def _message_send(*, actor: Any, client_id: uuid.UUID, room: object, body: str) 
     # The case, meeting and sender were just read and checked; the id is a fresh uuid4
     # that the primary key guards anyway: no queries to look them up again.
     message.full_clean(exclude=["case", "meeting", "sender"], validate_unique=False)
-    message.save(force_insert=True)
-    MessageVersion.objects.create(
-        message=message, number=1, ciphertext=keys.seal(message, 1, text), author=actor
+    statements.insert(message)
+    statements.insert(
+        MessageVersion(
+            message=message, number=1, ciphertext=keys.seal(message, 1, text), author=actor
+        )
     )
     stored = publish_on_commit(
         target.stored,

@@ -30,7 +30,7 @@ from coordination.models import (
     PresentationMode,
 )
 from tests.fixtures import Org, build_org, make_case
-from tests.realtime.live import Cluster
+from tests.realtime.live import Cluster, wait_until_idle
 
 
 def login(user: Any) -> str:
@@ -52,9 +52,10 @@ def live_cluster(
 
 
 @pytest.fixture
-def cluster(live_cluster: Cluster, transactional_db: None) -> Cluster:
+def cluster(live_cluster: Cluster, transactional_db: None) -> Iterator[Cluster]:
     """Redis and two Daphne processes serving this test's committed data."""
-    return live_cluster.ready()
+    yield live_cluster.ready()
+    wait_until_idle()  # before the test's data is truncated
 
 
 @pytest.fixture

@@ -142,21 +142,37 @@ def start_all(servers: list[Daphne]) -> None:
         server.wait_ready()
 
 
+def wait_until_idle() -> None:
+    """Until no live server's database session is inside a statement or transaction.
+
+    After a test's clients leave, the servers still write (presence, the audit entries
+    of leaving); the test database is truncated next, and a TRUNCATE racing those
+    transactions can deadlock with them.
+    """
+    _wait_for_no_sessions("AND state <> 'idle'")
+
+
 def stop_all(servers: list[Daphne]) -> None:
     for server in servers:
         server.stop()
     # A killed process's database sessions may linger a moment; the test database is
     # truncated and later dropped, so nothing of theirs may be left.
+    _wait_for_no_sessions("")
+
+
+def _wait_for_no_sessions(condition: str, timeout: float = 5.0) -> None:
+    """Until the live servers have no database session (meeting ``condition``)."""
+    deadline = time.monotonic() + timeout
     with psycopg.connect(test_database_url(), autocommit=True) as conn:
-        for _ in range(50):
+        while time.monotonic() < deadline:
             row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND application_name = %s",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                f"AND application_name = %s {condition}",
                 [APPLICATION_NAME],
             ).fetchone()
             if not row or row[0] == 0:
-                break
-            time.sleep(0.1)
+                return
+            time.sleep(0.05)
 
 
 class Cluster:
