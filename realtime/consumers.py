@@ -29,7 +29,6 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
@@ -107,16 +106,36 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # -- the connection's life -------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """As Channels' own, but the channel layer is reached through the process's hub:
-        what it announces for this connection arrives in ``pending``.
+        """As Channels' own, but the channel layer is reached through the process's hub,
+        and everything this connection handles arrives in one queue, ``pending``: the
+        client's frames (put there by ``_read_frames``) and what the hub announces. So
+        each message costs one queue hand-over, not the new task and the wait on two
+        sources that Channels' ``await_many_dispatch`` spends on every message.
         """
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send
         self.pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_PENDING)
         self.channel_name = ""
-        with contextlib.suppress(StopConsumer):
-            await await_many_dispatch([receive, self.pending.get], self.dispatch)
+        reader = asyncio.ensure_future(self._read_frames(receive))
+        try:
+            with contextlib.suppress(StopConsumer):
+                while True:
+                    await self.dispatch(await self.pending.get())
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    async def _read_frames(self, receive: Any) -> None:
+        """The client's frames into ``pending``, in order; a full queue holds the reading
+        back (a frame is never dropped, unlike an announcement)."""
+        try:
+            while True:
+                await self.pending.put(await receive())
+        except Exception:
+            logger.warning("reading a connection's frames failed", exc_info=True)
+            await self.pending.put({"type": "websocket.disconnect", "code": 1011})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, but without first closing stale database connections in the
