@@ -117,6 +117,22 @@ def test_an_entry_names_the_agency_and_unit_the_actor_acts_for(org: Any) -> None
         assert (entry.actor_agency, entry.actor_unit) == ("", "")
 
 
+@pytest.mark.django_db
+def test_on_postgresql_the_actor_is_read_with_the_locked_head(org: Any) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    officer = org.user("officer")
+    record_atomic(actor=None, action="test.entry")  # the head row exists from here on
+    with CaptureQueriesContext(connection) as queries:
+        entry = record_atomic(actor=officer, action="test.entry")
+    assert (entry.actor_agency, entry.actor_unit) == ("Motala socialkontor", "Barn och unga")
+    reads = [q["sql"] for q in queries.captured_queries if "coordination_membership" in q["sql"]]
+    assert len(reads) == 1
+    # One round trip: the head's lock and the actor's names (PostgreSQL); SQLite, which
+    # takes its lock with the transaction, reads the names on their own.
+    assert ("audit_audithead" in reads[0]) == (connection.vendor == "postgresql")
+
+
 def _no_memberships() -> Any:
     from tests.fixtures import make_user
 
