@@ -411,9 +411,8 @@ async def layer_call(layer: Any, method: str, *args: Any) -> None:
     if layer is None:
         return
     try:
-        await asyncio.wait_for(
-            getattr(layer, method)(*args), timeout=setting("REALTIME_PUBLISH_TIMEOUT", 1.0)
-        )
+        async with asyncio.timeout(setting("REALTIME_PUBLISH_TIMEOUT", 1.0)):
+            await getattr(layer, method)(*args)
     except asyncio.CancelledError:
         raise
     except Exception:

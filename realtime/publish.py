@@ -89,10 +89,10 @@ async def _group_send(group: str, message: dict[str, Any]) -> None:
     if layer is None:
         return
     # Bounded: a frozen Redis must not hold up the caller (nor the database thread the
-    # caller may share with every other connection of this process).
-    await asyncio.wait_for(
-        layer.group_send(group, message), timeout=_setting("REALTIME_PUBLISH_TIMEOUT", 1.0)
-    )
+    # caller may share with every other connection of this process). A timeout, not
+    # wait_for: no task of its own for every announcement.
+    async with asyncio.timeout(_setting("REALTIME_PUBLISH_TIMEOUT", 1.0)):
+        await layer.group_send(group, message)
 
 
 _serving: tuple[asyncio.AbstractEventLoop, int] | None = None
