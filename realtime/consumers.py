@@ -42,6 +42,7 @@ from realtime.selectors import Levels, RoomTarget
 from realtime.statements import PrimaryKeyRead
 
 logger = logging.getLogger(__name__)
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 CLOSE_ACCESS_LOST = 4403
 _BATCH = 200
@@ -404,14 +405,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         for event in stored:
             if event.seq <= sub.cursor:
                 continue
-            await self._send(
-                {
-                    "type": "event",
-                    "room": sub.target.wire,
-                    "seq": event.seq,
-                    "event": selectors.render(event, sub.levels),
-                }
-            )
+            await self.send(text_data=selectors.event_frame(event, sub.target.wire, sub.levels))
             sub.cursor = event.seq
 
     async def _recheck(self) -> None:
@@ -542,7 +536,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return await in_db_thread(_run, user_id, self.session_key, check_session, call)
 
     async def _send(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        await self.send(text_data=_encode(frame))
 
     async def _error(self, code: str, message: str, ref: Any) -> None:
         await self._send({"type": "error", "code": code, "message": message, "ref": ref})

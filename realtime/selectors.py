@@ -9,6 +9,7 @@ every delivery, so a change of access applies to the next event already.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -198,10 +199,15 @@ class StoredEvent:
     text: str | None = None
     hidden: str = ""
     failure: str = ""
+    # The event frames made of it so far, by room and level (see ``event_frame``).
+    frames: dict[tuple[str, policy.Level | None], str] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def withdraw(self, reason: str) -> None:
         """The text is gone for everyone from now on (the message deleted, the case erased)."""
         self.text, self.hidden = None, reason
+        self.frames.clear()
 
 
 @dataclass(frozen=True)
@@ -344,6 +350,27 @@ def render(stored: StoredEvent, levels: Levels) -> dict[str, Any]:
         if hidden:
             event["hidden"] = hidden
     return event
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def event_frame(stored: StoredEvent, wire: str, levels: Levels) -> str:
+    """The ``event`` frame for ``stored`` in room ``wire`` at the level ``levels`` holds
+    for its case, as sent: made once for everyone here at that level (a view depends on
+    nothing else), and made again once the event's text is withdrawn."""
+    level = (
+        levels.by_case.get(stored.case_id, policy.Level.NONE)
+        if stored.case_id is not None
+        else None
+    )
+    frame = stored.frames.get((wire, level))
+    if frame is None:
+        frame = _encode(
+            {"type": "event", "room": wire, "seq": stored.seq, "event": render(stored, levels)}
+        )
+        stored.frames[(wire, level)] = frame
+    return frame
 
 
 def latest_seqs(*, stored_rooms: list[str]) -> dict[str, int]:

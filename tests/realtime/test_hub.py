@@ -3,6 +3,7 @@ connections, each connection still getting its own person's view."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 from unittest import mock
@@ -10,6 +11,7 @@ from unittest import mock
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from consent import policy
 from coordination.models import Case
 from realtime import rooms, selectors, services
 from realtime.hub import Feed, Hub, get_hub
@@ -132,6 +134,33 @@ def test_a_feed_withdraws_the_text_of_a_message_deleted_later() -> None:
     erased = StoredEvent(7, "case.erased", case_id, {})
     feed.add(StoredBatch([erased], 7, False), 6)
     assert feed.after(3)[1].hidden == "erased"
+
+
+def test_an_event_frame_is_made_once_per_level_and_again_once_the_text_is_withdrawn() -> None:
+    case_id = uuid.uuid4()
+    event = _message(4, "m1", case_id)
+    identified = selectors.Levels({case_id: policy.Level.IDENTIFIED})
+    anonymised = selectors.Levels({case_id: policy.Level.ANONYMISED})
+    first = selectors.event_frame(event, "case:x", identified)
+    assert json.loads(first) == {
+        "type": "event",
+        "room": "case:x",
+        "seq": 4,
+        "event": selectors.render(event, identified),
+    }
+    assert json.loads(first)["event"]["body"] == "Hej"
+    # The same level gets the very frame made before; another level its own view.
+    assert (
+        selectors.event_frame(event, "case:x", selectors.Levels(dict(identified.by_case))) is first
+    )
+    assert json.loads(selectors.event_frame(event, "case:x", anonymised))["event"]["body"] is None
+    feed = Feed()
+    feed.add(StoredBatch([event], 4, False), 3)
+    feed.add(
+        StoredBatch([StoredEvent(5, "message.deleted", case_id, {"message_id": "m1"})], 5, False), 4
+    )
+    again = json.loads(selectors.event_frame(event, "case:x", identified))
+    assert (again["event"]["body"], again["event"]["hidden"]) == (None, "deleted")
 
 
 def test_a_feed_takes_in_older_events_for_a_connection_further_behind() -> None:
