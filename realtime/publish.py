@@ -39,18 +39,13 @@ def _setting(name: str, default: float) -> float:
     return float(getattr(settings, "SAMVERKA", {}).get(name, default))
 
 
-def _next_seq(room: str) -> int:
+def _next_seq_sql() -> str:
     """The room's next number; the row stays locked until the caller's transaction ends."""
     table = connection.ops.quote_name(RoomSequence._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (room, last) VALUES (%s, 1) "  # noqa: S608 - table name from the model
-            f"ON CONFLICT (room) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [room],
-        )
-        row = cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+    return (
+        f"INSERT INTO {table} (room, last) VALUES (%s, 1) "  # noqa: S608 - table name from the model
+        f"ON CONFLICT (room) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
 
 
 def _event_case_id(room: str, event: Event, has_views: bool) -> uuid.UUID | None:
@@ -73,14 +68,14 @@ def append_event(
     with transaction.atomic(savepoint=False):
         stored = RoomEvent(
             room=room,
-            seq=_next_seq(room),
             kind=event.kind,
             payload=payload,
             case_id=_event_case_id(room, event, views is not None),
             actor=actor if actor is not None and actor.is_authenticated else None,
             client_id=client_id,
         )
-        statements.insert(stored)
+        # The room's next number and the row, in one statement where the database can.
+        statements.insert_numbered(stored, "seq", _next_seq_sql(), [room])
         return stored
 
 

@@ -123,11 +123,11 @@ def _stand_in(pk: models.Field[Any, Any]) -> Any:
 @dataclass(frozen=True)
 class _Insert:
     sql: str
-    fields: list[models.Field[Any, Any]]
+    fields: list[models.Field[Any, Any]]  # whose values the statement takes, in order
     returns_pk: bool
 
 
-_inserts: dict[tuple[type[models.Model], str, bool], _Insert] = {}
+_inserts: dict[tuple[Any, ...], _Insert] = {}
 
 
 def insert(obj: models.Model) -> None:
@@ -137,47 +137,88 @@ def insert(obj: models.Model) -> None:
     auto-incremented key is read back. No model signals are sent: none are connected to
     the models this is used for (``tests/realtime/test_statements.py`` checks that).
     """
+    _insert(obj, None, "", [])
+
+
+def insert_numbered(obj: models.Model, name: str, counter: str, params: list[Any]) -> None:
+    """``insert(obj)`` with field ``name`` set to the number that the statement
+    ``counter`` (with ``params``) returns: an ``INSERT … RETURNING`` that hands out the
+    next number and keeps its row locked. On PostgreSQL the two are one statement.
+    """
+    field = type(obj)._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    alias = router.db_for_write(type(obj), instance=obj)
+    connection = connections[alias]
+    if connection.vendor == "postgresql":
+        _insert(obj, field, counter, params)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(counter, params)
+        row = cursor.fetchone()
+    assert row is not None
+    setattr(obj, field.attname, row[0])
+    _insert(obj, None, "", [])
+
+
+def _insert(
+    obj: models.Model, numbered: models.Field[Any, Any] | None, counter: str, params: list[Any]
+) -> None:
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
     meta = model._meta
     assert meta.pk is not None
     auto_pk = obj.pk is None and meta.pk in meta.db_returning_fields
-    statement = _inserts.get((model, alias, auto_pk)) or _compose_insert(model, alias, auto_pk)
+    key = (model, alias, auto_pk, numbered, counter)
+    statement = _inserts.get(key) or _compose_insert(key, numbered, counter)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in statement.fields]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, values)
-        if statement.returns_pk:
-            if connection.features.can_return_columns_from_insert:
-                row = cursor.fetchone()
-                assert row is not None
+        cursor.execute(statement.sql, [*params, *values])
+        if statement.returns_pk and not connection.features.can_return_columns_from_insert:
+            obj.pk = cursor.lastrowid
+        elif statement.returns_pk or numbered is not None:
+            row = cursor.fetchone()
+            assert row is not None
+            if statement.returns_pk:
                 obj.pk = row[0]
-            else:
-                obj.pk = cursor.lastrowid
+            if numbered is not None:
+                setattr(obj, numbered.attname, row[-1])
     obj._state.adding = False
     obj._state.db = alias
 
 
-def _compose_insert(model: type[models.Model], alias: str, auto_pk: bool) -> _Insert:
+def _compose_insert(
+    key: tuple[Any, ...], numbered: models.Field[Any, Any] | None, counter: str
+) -> _Insert:
+    model, alias, auto_pk = key[0], key[1], key[2]
     connection = connections[alias]
     meta = model._meta
-    assert meta.pk is not None
     fields = [f for f in meta.local_concrete_fields if not (auto_pk and f is meta.pk)]
     placeholders = []
     for f in fields:
-        if isinstance(f, models.BinaryField):  # as the ORM writes it on this database
+        if f is numbered:
+            placeholders.append("counter.value")
+        elif isinstance(f, models.BinaryField):  # as the ORM writes it on this database
             placeholders.append(cast(Any, f).get_placeholder(None, None, connection))
         elif hasattr(f, "get_placeholder") or f.generated:
             raise ValueError(f"{meta.label}.{f.name}: an insert cannot be composed for it")
         else:
             placeholders.append("%s")
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(placeholders)})"
-    )
-    if auto_pk and connection.features.can_return_columns_from_insert:
-        sql += f" RETURNING {quote(str(meta.pk.column))}"
-    statement = _Insert(sql, fields, auto_pk)
-    _inserts[(model, alias, auto_pk)] = statement
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    table = quote(meta.db_table)
+    if numbered is None:
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)})"  # noqa: S608 - names from the model
+    else:
+        sql = (
+            f"WITH counter (value) AS ({counter}) "  # noqa: S608 - names from the model
+            f"INSERT INTO {table} ({columns}) SELECT {', '.join(placeholders)} FROM counter"
+        )
+    returning = [quote(str(meta.pk.column))] if auto_pk else []
+    if numbered is not None:
+        returning.append(quote(str(numbered.column)))
+    if returning and connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {', '.join(returning)}"
+    statement = _Insert(sql, [f for f in fields if f is not numbered], auto_pk)
+    _inserts[key] = statement
     return statement

@@ -12,6 +12,18 @@ from tests.servers import PostgresServer, RedisServer
 pytest_plugins = ["tests.fixtures", "tests.audit.harness"]
 
 
+@pytest.fixture(autouse=True)
+def _a_channel_layer_of_its_own() -> Iterator[None]:
+    """Each test gets channel layers of its own. channels_redis keeps a lock per channel
+    bound to the event loop that took it; one still held when a test's loop closed (a
+    receive cancelled midway) would refuse every later receive on a shared layer."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
 @pytest.fixture
 def redis_server_factory() -> Iterator[Callable[..., RedisServer]]:
     """Start extra throwaway Redis servers for a test; each is stopped and removed after it.

@@ -235,11 +235,13 @@ def test_a_personnummer_is_refused_where_a_case_is_presented_anonymised(
     )
 
 
-def test_a_failure_after_the_audit_entry_leaves_nothing_behind(org: Org, case: Case) -> None:
+def test_a_failure_storing_the_room_event_leaves_nothing_behind(org: Org, case: Case) -> None:
     # The message, its version, its audit entry and its room event are one transaction.
     before = _state()
     with (
-        mock.patch("realtime.publish._next_seq", side_effect=RuntimeError("database gone")),
+        mock.patch(
+            "realtime.statements.insert_numbered", side_effect=RuntimeError("database gone")
+        ),
         pytest.raises(RuntimeError),
     ):
         services.message_send(

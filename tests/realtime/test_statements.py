@@ -12,9 +12,9 @@ from django.db.models import Count, signals
 from django.test.utils import CaptureQueriesContext
 
 from coordination.models import Case, Meeting
-from realtime import keys
-from realtime.models import Message, MessageVersion, RoomEvent
-from realtime.statements import PrimaryKeyRead, insert
+from realtime import keys, publish
+from realtime.models import Message, MessageVersion, RoomEvent, RoomSequence
+from realtime.statements import PrimaryKeyRead, insert, insert_numbered
 from tests.fixtures import Org
 from tests.realtime.conftest import make_meeting
 
@@ -96,6 +96,23 @@ def test_an_insert_writes_the_row_the_orm_would_write(org: Org, case: Case) -> N
     insert(second)
     assert second.pk == event.pk + 1
     assert RoomEvent.objects.get(pk=event.pk).payload == {"å": [1, "ö"]}
+
+
+def test_a_numbered_insert_takes_the_rooms_next_number(org: Org) -> None:
+    room = f"test:{uuid.uuid4()}"
+    first = RoomEvent(room=room, kind="noted", payload={})
+    insert_numbered(first, "seq", publish._next_seq_sql(), [room])
+    second = RoomEvent(room=room, kind="noted", payload={"n": 2})
+    with CaptureQueriesContext(connection) as queries:
+        insert_numbered(second, "seq", publish._next_seq_sql(), [room])
+    # PostgreSQL: the number and the row in one statement; elsewhere one after the other.
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert (first.seq, second.seq) == (1, 2)
+    assert RoomSequence.objects.get(room=room).last == 2
+    assert list(RoomEvent.objects.filter(room=room).order_by("seq").values_list("pk", "seq")) == [
+        (first.pk, 1),
+        (second.pk, 2),
+    ]
 
 
 def test_no_model_signals_are_connected_to_what_is_inserted_without_them() -> None:
