@@ -161,12 +161,10 @@ def _message_send(*, actor: Any, client_id: uuid.UUID, room: object, body: str) 
     # The case, meeting and sender were just read and checked; the id is a fresh uuid4
     # that the primary key guards anyway: no queries to look them up again.
     message.full_clean(exclude=["case", "meeting", "sender"], validate_unique=False)
-    statements.insert(message)
-    statements.insert(
-        MessageVersion(
-            message=message, number=1, ciphertext=keys.seal(message, 1, text), author=actor
-        )
+    version = MessageVersion(
+        message=message, number=1, ciphertext=keys.seal(message, 1, text), author=actor
     )
+    statements.insert_together(message, version)
     stored = publish_on_commit(
         target.stored,
         events.MessageCreated(

@@ -140,6 +140,45 @@ def insert(obj: models.Model) -> None:
     _insert(obj, None, "", [])
 
 
+def insert_together(*objs: models.Model) -> None:
+    """``insert`` of each of ``objs`` in turn; on PostgreSQL all in one statement.
+
+    Every one but the last must have its key already (an auto-incremented key is read
+    back for the last only). A row may refer to one before it: the foreign keys are
+    checked at commit.
+    """
+    *first, last = objs
+    if any(obj.pk is None for obj in first):
+        raise ValueError("only the last row of insert_together may take its key on insert")
+    alias = router.db_for_write(type(last), instance=last)
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not first:
+        for obj in objs:
+            insert(obj)
+        return
+    parts, values = [], []
+    for obj in first:
+        key = (type(obj), alias, False, None, "")
+        part = _inserts.get(key) or _compose_insert(key, None, "")
+        parts.append(part.sql)
+        values += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in part.fields]
+    meta = type(last)._meta
+    auto_pk = last.pk is None and meta.pk in meta.db_returning_fields
+    key = (type(last), alias, auto_pk, None, "")
+    final = _inserts.get(key) or _compose_insert(key, None, "")
+    values += [f.get_db_prep_save(f.pre_save(last, True), connection) for f in final.fields]
+    ctes = ", ".join(f"row{n} AS ({sql})" for n, sql in enumerate(parts))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {final.sql}", values)
+        if final.returns_pk:
+            row = cursor.fetchone()
+            assert row is not None
+            last.pk = row[0]
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+
+
 def insert_numbered(obj: models.Model, name: str, counter: str, params: list[Any]) -> None:
     """``insert(obj)`` with field ``name`` set to the number that the statement
     ``counter`` (with ``params``) returns: an ``INSERT … RETURNING`` that hands out the

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from coordination.models import Case, Meeting
 from realtime import keys, publish
 from realtime.models import Message, MessageVersion, RoomEvent, RoomSequence
-from realtime.statements import PrimaryKeyRead, insert, insert_numbered
+from realtime.statements import PrimaryKeyRead, insert, insert_numbered, insert_together
 from tests.fixtures import Org
 from tests.realtime.conftest import make_meeting
 
@@ -96,6 +96,27 @@ def test_an_insert_writes_the_row_the_orm_would_write(org: Org, case: Case) -> N
     insert(second)
     assert second.pk == event.pk + 1
     assert RoomEvent.objects.get(pk=event.pk).payload == {"å": [1, "ö"]}
+
+
+def test_rows_inserted_together_are_the_rows_inserted_one_by_one(org: Org, case: Case) -> None:
+    officer = org.user("officer")
+    message = Message(room=f"case:{case.id}", case=case, sender=officer)
+    version = MessageVersion(
+        message=message, number=1, ciphertext=keys.seal(message, 1, "Hej"), author=officer
+    )
+    with CaptureQueriesContext(connection) as queries:
+        insert_together(message, version)
+    # PostgreSQL: one statement for both; elsewhere one each.
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert version.pk is not None
+    assert _fields(Message.objects.get(pk=message.pk)) == _fields(message)
+    stored = MessageVersion.objects.get(pk=version.pk)
+    assert stored.message_id == message.pk
+    assert keys.KeyRing().open(message, 1, stored.ciphertext) == "Hej"
+    assert (message._state.adding, version._state.adding) == (False, False)
+    # Only the last row may take its key from the database.
+    with pytest.raises(ValueError, match="last row"):
+        insert_together(RoomEvent(room="inbox:1", seq=1, kind="noted"), message)
 
 
 def test_a_numbered_insert_takes_the_rooms_next_number(org: Org) -> None:
