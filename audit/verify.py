@@ -72,6 +72,7 @@ from audit.chain import (
     HASHED_FIELDS,
     PROOF_FORMAT,
     PROOF_FORMAT_V1,
+    checkpoint_digest,
     checkpoint_signed_message,
     entry_hash,
     key_id,
@@ -263,7 +264,7 @@ def _check_series(
         except Broken as broken:
             malformed = broken
             break
-        digests.append(sha256(checkpoint_signed_message(cp)).hexdigest())
+        digests.append(checkpoint_digest(cp))
         out_of_line.append(_out_of_line(checkpoints, index, labels[-1]))
     usable = len(labels)  # the well-formed ones before the first that is not
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import random
 from collections.abc import Callable
@@ -36,13 +35,20 @@ from audit.context import reset_request_id, set_request_id
 from coordination.errors import DomainError, NotFound
 from coordination.services import accounts
 from realtime import rooms, selectors, services
-from realtime.frames import Frame, FrameError, TokenBucket, parse, rate_limited, setting
+from realtime.frames import (
+    Frame,
+    FrameError,
+    TokenBucket,
+    encode,
+    parse,
+    rate_limited,
+    setting,
+)
 from realtime.hub import Hub, HubClosed, get_hub, in_db_thread, layer_call
 from realtime.selectors import Levels, RoomTarget
 from realtime.statements import PrimaryKeyRead
 
 logger = logging.getLogger(__name__)
-_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 CLOSE_ACCESS_LOST = 4403
 _BATCH = 200
@@ -536,7 +542,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return await in_db_thread(_run, user_id, self.session_key, check_session, call)
 
     async def _send(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=_encode(frame))
+        await self.send(text_data=encode(frame))
 
     async def _error(self, code: str, message: str, ref: Any) -> None:
         await self._send({"type": "error", "code": code, "message": message, "ref": ref})

@@ -16,6 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+# The one encoding of an outgoing frame (a new JSONEncoder per json.dumps call otherwise).
+encode = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def setting(name: str, default: float) -> float:
     return float(getattr(settings, "SAMVERKA", {}).get(name, default))

@@ -39,8 +39,10 @@ def _setting(name: str, default: float) -> float:
     return float(getattr(settings, "SAMVERKA", {}).get(name, default))
 
 
+@functools.cache
 def _next_seq_sql() -> str:
-    """The room's next number; the row stays locked until the caller's transaction ends."""
+    """Hands out the room's next number; its row stays locked until the caller's
+    transaction ends."""
     table = connection.ops.quote_name(RoomSequence._meta.db_table)
     return (
         f"INSERT INTO {table} (room, last) VALUES (%s, 1) "  # noqa: S608 - table name from the model

@@ -9,7 +9,6 @@ every delivery, so a change of access applies to the next event already.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from coordination.errors import NotFound
 from coordination.models import Case, Meeting
 from realtime import rooms
 from realtime.events import MESSAGE_KINDS
+from realtime.frames import encode
 from realtime.keys import KeyRing
 from realtime.models import Message, MessageVersion, Presence, RoomEvent, RoomSequence
 from realtime.statements import PrimaryKeyRead
@@ -352,9 +352,6 @@ def render(stored: StoredEvent, levels: Levels) -> dict[str, Any]:
     return event
 
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode
-
-
 def event_frame(stored: StoredEvent, wire: str, levels: Levels) -> str:
     """The ``event`` frame for ``stored`` in room ``wire`` at the level ``levels`` holds
     for its case, as sent: made once for everyone here at that level (a view depends on
@@ -366,7 +363,7 @@ def event_frame(stored: StoredEvent, wire: str, levels: Levels) -> str:
     )
     frame = stored.frames.get((wire, level))
     if frame is None:
-        frame = _encode(
+        frame = encode(
             {"type": "event", "room": wire, "seq": stored.seq, "event": render(stored, levels)}
         )
         stored.frames[(wire, level)] = frame

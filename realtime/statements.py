@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -128,8 +128,13 @@ class _Insert:
     fields: list[models.Field[Any, Any]]  # whose values the statement takes, in order
     returns_pk: bool
 
+    def values(self, obj: models.Model, connection: Any) -> list[Any]:
+        """``obj``'s values for the statement, prepared as the ORM prepares them."""
+        return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
+
 
 _inserts: dict[tuple[Any, ...], _Insert] = {}
+_together: dict[tuple[Any, ...], str] = {}
 
 
 def insert(obj: models.Model) -> None:
@@ -139,7 +144,7 @@ def insert(obj: models.Model) -> None:
     auto-incremented key is read back. No model signals are sent: none are connected to
     the models this is used for (``tests/realtime/test_statements.py`` checks that).
     """
-    _insert(obj, None, "", [])
+    _insert(obj)
 
 
 def insert_together(*objs: models.Model) -> None:
@@ -158,21 +163,20 @@ def insert_together(*objs: models.Model) -> None:
         for obj in objs:
             insert(obj)
         return
-    parts, values = [], []
-    for obj in first:
-        key = (type(obj), alias, False, None, "")
-        part = _inserts.get(key) or _compose_insert(key, None, "")
-        parts.append(part.sql)
-        values += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in part.fields]
-    meta = type(last)._meta
-    auto_pk = last.pk is None and meta.pk in meta.db_returning_fields
-    key = (type(last), alias, auto_pk, None, "")
-    final = _inserts.get(key) or _compose_insert(key, None, "")
-    values += [f.get_db_prep_save(f.pre_save(last, True), connection) for f in final.fields]
-    ctes = ", ".join(f"row{n} AS ({sql})" for n, sql in enumerate(parts))
+    parts = [_statement(obj, alias) for obj in objs]
+    key = (alias, *(type(obj) for obj in objs), parts[-1].returns_pk)
+    sql = _together.get(key)
+    if sql is None:
+        ctes = ", ".join(f"row{n} AS ({part.sql})" for n, part in enumerate(parts[:-1]))
+        sql = _together[key] = f"WITH {ctes} {parts[-1].sql}"
+    values = [
+        value
+        for obj, part in zip(objs, parts, strict=True)
+        for value in part.values(obj, connection)
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {final.sql}", values)
-        if final.returns_pk:
+        cursor.execute(sql, values)
+        if parts[-1].returns_pk:
             row = cursor.fetchone()
             assert row is not None
             last.pk = row[0]
@@ -188,8 +192,7 @@ def insert_numbered(obj: models.Model, name: str, counter: str, params: list[Any
     """
     field = type(obj)._meta.get_field(name)
     assert isinstance(field, models.Field)
-    alias = router.db_for_write(type(obj), instance=obj)
-    connection = connections[alias]
+    connection = connections[router.db_for_write(type(obj), instance=obj)]
     if connection.vendor == "postgresql":
         _insert(obj, field, counter, params)
         return
@@ -198,23 +201,20 @@ def insert_numbered(obj: models.Model, name: str, counter: str, params: list[Any
         row = cursor.fetchone()
     assert row is not None
     setattr(obj, field.attname, row[0])
-    _insert(obj, None, "", [])
+    _insert(obj)
 
 
 def _insert(
-    obj: models.Model, numbered: models.Field[Any, Any] | None, counter: str, params: list[Any]
+    obj: models.Model,
+    numbered: models.Field[Any, Any] | None = None,
+    counter: str = "",
+    params: Sequence[Any] = (),
 ) -> None:
-    model = type(obj)
-    alias = router.db_for_write(model, instance=obj)
+    alias = router.db_for_write(type(obj), instance=obj)
     connection = connections[alias]
-    meta = model._meta
-    assert meta.pk is not None
-    auto_pk = obj.pk is None and meta.pk in meta.db_returning_fields
-    key = (model, alias, auto_pk, numbered, counter)
-    statement = _inserts.get(key) or _compose_insert(key, numbered, counter)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in statement.fields]
+    statement = _statement(obj, alias, numbered, counter)
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [*params, *values])
+        cursor.execute(statement.sql, [*params, *statement.values(obj, connection)])
         if statement.returns_pk and not connection.features.can_return_columns_from_insert:
             obj.pk = cursor.lastrowid
         elif statement.returns_pk or numbered is not None:
@@ -228,12 +228,19 @@ def _insert(
     obj._state.db = alias
 
 
-def _compose_insert(
-    key: tuple[Any, ...], numbered: models.Field[Any, Any] | None, counter: str
+def _statement(
+    obj: models.Model, alias: str, numbered: models.Field[Any, Any] | None = None, counter: str = ""
 ) -> _Insert:
-    model, alias, auto_pk = key[0], key[1], key[2]
+    """The INSERT of a row like ``obj`` (its key read back if the database gives it), with
+    ``numbered`` taken from ``counter``'s result when given; composed once."""
+    model, meta = type(obj), obj._meta
+    auto_pk = obj.pk is None and meta.pk in meta.db_returning_fields
+    key = (model, alias, auto_pk, numbered, counter)
+    statement = _inserts.get(key)
+    if statement is not None:
+        return statement
     connection = connections[alias]
-    meta = model._meta
+    assert meta.pk is not None
     fields = [f for f in meta.local_concrete_fields if not (auto_pk and f is meta.pk)]
     placeholders = []
     for f in fields:
@@ -260,6 +267,5 @@ def _compose_insert(
         returning.append(quote(str(numbered.column)))
     if returning and connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {', '.join(returning)}"
-    statement = _Insert(sql, [f for f in fields if f is not numbered], auto_pk)
-    _inserts[key] = statement
+    statement = _inserts[key] = _Insert(sql, [f for f in fields if f is not numbered], auto_pk)
     return statement

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 import redis
 from channels.layers import get_channel_layer
-from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connection
 
@@ -57,10 +56,7 @@ async def test_channel_layer_round_trip_through_redis() -> None:
 
 async def test_a_burst_of_concurrent_group_sends_all_arrive() -> None:
     # redis-py's pool refuses a call once 100 are in flight, unless told otherwise.
-    # A layer of its own, configured as the project's: what its receives leave behind
-    # (locks of this event loop) stays out of the process's shared layer.
-    config: Any = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    layer: Any = RedisChannelLayer(**config)
+    layer: Any = get_channel_layer()  # the project's, this test's own (tests/conftest.py)
     group = f"test-{uuid.uuid4().hex}"
     channel = await layer.new_channel()
     await layer.group_add(group, channel)

@@ -74,18 +74,8 @@ def checkpoint_dict(checkpoint: Checkpoint) -> dict[str, Any]:
     }
 
 
-def _acting_as(actor: Any, unit: Unit | None) -> tuple[str, str] | int:
-    """The agency and unit an entry names for its actor: ``unit``'s when given, otherwise
-    those of the actor's first membership, which are read from the database: then the
-    actor's id, for ``_locked_head`` to read them with the head."""
-    if unit is not None:
-        return unit.agency.name, unit.name
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "", ""
-    return int(actor.pk)
-
-
 def _read_acting_as(actor_id: int) -> tuple[str, str]:
+    """The agency and unit of the person's first membership ("" and "" without one)."""
     with connection.cursor() as cursor:
         cursor.execute(_acting_as_sql(), [actor_id])
         row = cursor.fetchone()
@@ -131,17 +121,16 @@ def record(
     """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(action)
-    acting = _acting_as(actor, unit)
-    head, read = _locked_head(acting if isinstance(acting, int) else None)
-    if isinstance(acting, int):
-        acting = read if read is not None else _read_acting_as(acting)
-    agency_name, unit_name = acting
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_id = actor.pk if authenticated and actor is not None else None
+    # The entry names the unit acted for: the one given, or the person's first one.
+    head, names = _locked_head(actor_id if unit is None else None)
+    agency_name, unit_name = (unit.agency.name, unit.name) if unit is not None else names
     event = AuditEvent(
         seq=head.seq + 1,
         at=timezone.now(),
         actor=actor.get_username() if authenticated and actor is not None else "",
-        actor_user_id=actor.pk if authenticated and actor is not None else None,
+        actor_user_id=actor_id,
         actor_agency=agency_name,
         actor_unit=unit_name,
         action=action,
@@ -193,12 +182,11 @@ _HEAD_FIELDS = (
 )
 
 
-def _locked_head(actor_id: int | None) -> tuple[AuditHead, tuple[str, str] | None]:
-    """The head row, locked until the transaction ends, created with the first entry.
-
-    With ``actor_id``, on PostgreSQL the same statement reads the agency and unit of the
-    actor's first membership (one round trip less for every entry a person writes); they
-    come second, or None where they were not read.
+def _locked_head(actor_id: int | None) -> tuple[AuditHead, tuple[str, str]]:
+    """The head row, locked until the transaction ends, created with the first entry;
+    and with ``actor_id`` the agency and unit of that person's first membership ("" and
+    "" otherwise). On PostgreSQL one statement reads both: one round trip less for every
+    entry a person writes.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -212,9 +200,9 @@ def _locked_head(actor_id: int | None) -> tuple[AuditHead, tuple[str, str] | Non
             if isinstance(values["frontier"], str):  # jsonb arrives as text (JSONField parses it)
                 values["frontier"] = json.loads(values["frontier"])
             head = AuditHead.from_db(connection.alias, list(values), list(values.values()))
-            return head, _names(row[len(_HEAD_FIELDS) :]) if actor_id is not None else None
+            return head, _names(row[len(_HEAD_FIELDS) :]) if actor_id is not None else ("", "")
     head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    return head, None
+    return head, _read_acting_as(actor_id) if actor_id is not None else ("", "")
 
 
 def _append(event: AuditEvent, head: AuditHead, changed: list[str]) -> None:
